@@ -1,0 +1,1 @@
+"""Sub-commands of ``python -m clustering``; each module offers ``add_arguments`` and ``run``."""
