@@ -1,0 +1,80 @@
+"""Consult: co-create a strategy with the public. ``create_app`` builds the Flask application."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from consult.config import PROJECT_ROOT, instance_path, load_config
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Application factory: configuration, extensions, blueprints, error handlers, commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path()),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_mapping(load_config())
+    if config:
+        app.config.from_mapping(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from consult.accounts.models import User
+    from consult.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    from consult.web import register_template_helpers
+
+    register_template_helpers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from consult.accounts.views import bp as accounts
+    from consult.api.views import bp as api
+    from consult.consultations.views import bp as consultations
+    from consult.extensions import csrf
+    from consult.moderation.views import bp as moderation
+    from consult.participation.identity import set_participant_cookie
+    from consult.participation.views import bp as participation
+
+    csrf.exempt(api)  # bearer tokens, never cookies: no cross-site request can carry them
+    for blueprint in (consultations, participation, moderation, accounts, api):
+        app.register_blueprint(blueprint)
+    app.after_request(set_participant_cookie)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from consult.web import register_error_pages
+
+    register_error_pages(app)
+
+
+def register_commands(app: Flask) -> None:
+    from consult.accounts.commands import create_user_command
+    from consult.consultations.commands import phase_group
+    from consult.demo.commands import demo_group
+
+    for command in (create_user_command, phase_group, demo_group):
+        app.cli.add_command(command)

@@ -1,0 +1,58 @@
+"""Sign in and sign out for staff accounts."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from consult.accounts.forms import LoginForm
+from consult.accounts.models import Role
+from consult.accounts.services import authenticate
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths are followed after login (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def landing_page() -> str:
+    """Where a signed-in user starts: the work their role is for."""
+    if current_user.has_role(Role.SUPPORT):
+        return url_for("moderation.queue")
+    return url_for("consultations.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(landing_page())
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            flash(f"Signed in as {user.display_name} ({user.role.value}).", "success")
+            return redirect(_safe_next(request.args.get("next")) or landing_page())
+        form.password.errors.append("E-mail or password is not right.")
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("Signed out.", "success")
+    return redirect(url_for("consultations.home"))

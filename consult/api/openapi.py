@@ -1,0 +1,245 @@
+"""The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+REF = "#/components/schemas/"
+PHASE_ID = {"name": "phase_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+AUTH = [{"participantToken": []}]
+COMMON_ERRORS = {"404": _error("Unknown phase or statement")}
+AUTH_ERRORS = {"401": _error("Missing or unknown participant token"), **COMMON_ERRORS}
+BODY_ERRORS = {
+    "400": _error("Malformed request (not JSON, wrong types)"),
+    "409": _error("The phase is not open for input"),
+    "413": _error("Request body too large"),
+    "422": _error("Invalid value"),
+}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Consult API",
+            "version": "1.0.0",
+            "description": (
+                "Take part in a consultation from a script or an embed: create a participant, "
+                "fetch the next statement of a phase, vote agree / disagree / pass, add statements."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/participants": {
+                "post": {
+                    "summary": "Create an anonymous participant and get its token",
+                    "requestBody": {
+                        "required": False,
+                        "content": {"application/json": {"schema": {"$ref": REF + "NewParticipant"}}},
+                    },
+                    "responses": {
+                        "201": _json("The participant token (keep it secret)", {"$ref": REF + "Token"}),
+                        "400": _error("Malformed request"),
+                        "413": _error("Request body too large"),
+                        "422": _error("Invalid xid"),
+                    },
+                }
+            },
+            "/consultations": {
+                "get": {
+                    "summary": "Consultations open to the public, with their phases",
+                    "responses": {
+                        "200": _json(
+                            "Consultations",
+                            {"type": "array", "items": {"$ref": REF + "Consultation"}},
+                        )
+                    },
+                }
+            },
+            "/phases/{phase_id}": {
+                "get": {
+                    "summary": "One phase",
+                    "parameters": [PHASE_ID],
+                    "responses": {"200": _json("The phase", {"$ref": REF + "Phase"}), **COMMON_ERRORS},
+                }
+            },
+            "/phases/{phase_id}/next-statement": {
+                "get": {
+                    "summary": "The next statement for this participant to vote on",
+                    "parameters": [PHASE_ID],
+                    "security": AUTH,
+                    "responses": {
+                        "200": _json("A statement", {"$ref": REF + "NextStatement"}),
+                        "204": {"description": "The participant has voted on every statement"},
+                        "409": _error("The phase is not open for input"),
+                        **AUTH_ERRORS,
+                    },
+                }
+            },
+            "/phases/{phase_id}/votes": {
+                "post": {
+                    "summary": "Vote on a statement; a new vote replaces the previous one",
+                    "parameters": [PHASE_ID],
+                    "security": AUTH,
+                    "requestBody": _body({"$ref": REF + "NewVote"}),
+                    "responses": {
+                        "200": _json("The vote as stored", {"$ref": REF + "VoteResult"}),
+                        **AUTH_ERRORS,
+                        **BODY_ERRORS,
+                    },
+                }
+            },
+            "/phases/{phase_id}/statements": {
+                "post": {
+                    "summary": "Add a statement (10 to 280 characters); it awaits moderation",
+                    "parameters": [PHASE_ID],
+                    "security": AUTH,
+                    "requestBody": _body({"$ref": REF + "NewStatement"}),
+                    "responses": {
+                        "201": _json("The new statement", {"$ref": REF + "StatementCreated"}),
+                        **AUTH_ERRORS,
+                        **BODY_ERRORS,
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "participantToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The token returned by POST /participants",
+                }
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {"error": {"type": "string"}, "detail": {}},
+                },
+                "NewParticipant": {
+                    "type": "object",
+                    "properties": {"xid": {"type": "string", "minLength": 1, "maxLength": 255}},
+                },
+                "Token": {
+                    "type": "object",
+                    "required": ["token"],
+                    "properties": {"token": {"type": "string"}},
+                },
+                "PhaseSummary": {
+                    "type": "object",
+                    "required": ["id", "position", "title", "state"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "position": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "state": {"type": "string", "enum": ["open", "closed", "published"]},
+                    },
+                },
+                "Consultation": {
+                    "type": "object",
+                    "required": ["slug", "title", "phases"],
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "title": {"type": "string"},
+                        "description": {"type": "string"},
+                        "languages": {"type": "array", "items": {"type": "string"}},
+                        "phases": {"type": "array", "items": {"$ref": REF + "PhaseSummary"}},
+                    },
+                },
+                "Phase": {
+                    "allOf": [
+                        {"$ref": REF + "PhaseSummary"},
+                        {
+                            "type": "object",
+                            "required": ["consultation", "accepts_input"],
+                            "properties": {
+                                "purpose": {"type": "string"},
+                                "consultation": {
+                                    "type": "object",
+                                    "properties": {
+                                        "slug": {"type": "string"},
+                                        "title": {"type": "string"},
+                                    },
+                                },
+                                "opens_at": {"type": ["string", "null"], "format": "date-time"},
+                                "closes_at": {"type": ["string", "null"], "format": "date-time"},
+                                "accepts_input": {"type": "boolean"},
+                                "strict_moderation": {"type": "boolean"},
+                            },
+                        },
+                    ]
+                },
+                "Statement": {
+                    "type": "object",
+                    "required": ["id", "text"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "text": {"type": "string"},
+                        "language": {"type": ["string", "null"]},
+                        "origin": {"type": "string", "enum": ["online", "seed", "imported"]},
+                        "moderation": {
+                            "type": "string",
+                            "enum": ["pending", "accepted", "rejected"],
+                        },
+                    },
+                },
+                "NextStatement": {
+                    "type": "object",
+                    "required": ["statement"],
+                    "properties": {
+                        "statement": {"$ref": REF + "Statement"},
+                        "progress": {
+                            "type": "object",
+                            "properties": {
+                                "voted": {"type": "integer"},
+                                "total": {"type": "integer"},
+                            },
+                        },
+                    },
+                },
+                "NewVote": {
+                    "type": "object",
+                    "required": ["statement_id", "vote"],
+                    "properties": {
+                        "statement_id": {"type": "integer"},
+                        "vote": {"type": "string", "enum": ["agree", "disagree", "pass"]},
+                    },
+                },
+                "VoteResult": {
+                    "type": "object",
+                    "required": ["statement_id", "vote"],
+                    "properties": {
+                        "statement_id": {"type": "integer"},
+                        "vote": {"type": "string", "enum": ["agree", "disagree", "pass"]},
+                    },
+                },
+                "NewStatement": {
+                    "type": "object",
+                    "required": ["text"],
+                    "properties": {"text": {"type": "string", "minLength": 10, "maxLength": 280}},
+                },
+                "StatementCreated": {
+                    "type": "object",
+                    "required": ["statement"],
+                    "properties": {"statement": {"$ref": REF + "Statement"}},
+                },
+            },
+        },
+    }

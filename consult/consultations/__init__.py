@@ -1,0 +1,1 @@
+"""Consultations and their phases: what is being asked, and when input is open."""

@@ -1,0 +1,31 @@
+"""``consult demo load``: the demo consultation, for trying Consult out."""
+
+from __future__ import annotations
+
+import click
+
+from consult.demo import content
+from consult.demo.loader import is_loaded, load_demo
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """Demo data."""
+
+
+@demo_group.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has consultations.")
+def load_command(if_empty: bool) -> None:
+    """Load the demo consultation with simulated votes and demo staff accounts."""
+    if is_loaded():
+        if if_empty:
+            click.echo("Demo data: the database already has consultations; nothing loaded.")
+            return
+        raise click.ClickException("the database already has consultations; demo not loaded")
+    counts = load_demo()
+    click.echo(
+        f"Loaded the demo consultation: {counts['statements']} statements, "
+        f"{counts['participants']} simulated participants, {counts['votes']} votes."
+    )
+    click.echo(f"Demo accounts (password {content.DEMO_PASSWORD!r}): "
+               + ", ".join(f"{email} ({role})" for email, role, _ in content.DEMO_USERS))

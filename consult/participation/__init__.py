@@ -1,0 +1,1 @@
+"""Participation: participants, their statements and their votes."""

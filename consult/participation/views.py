@@ -1,0 +1,116 @@
+"""The phase page: one statement at a time, Agree / Disagree / Pass, and adding a statement."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from consult.accounts.models import Role
+from consult.consultations.services import get_phase
+from consult.errors import ConsultError
+from consult.participation import services
+from consult.participation.identity import current_participant, ensure_participant
+from consult.participation.models import VoteValue
+from consult.participation.routing import phase_priorities
+
+bp = Blueprint("participation", __name__, url_prefix="/c/<slug>/phase/<int:position>")
+
+VOTE_LABELS = {VoteValue.AGREE: "Agree", VoteValue.DISAGREE: "Disagree", VoteValue.PASS: "Pass"}
+
+
+def _visible_phase(slug: str, position: int):
+    from flask_login import current_user
+
+    phase = get_phase(slug, position)
+    if not phase.is_public and not (
+        current_user.is_authenticated and current_user.has_role(Role.SUPPORT, Role.STEERING)
+    ):
+        abort(404)
+    return phase
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _card_context(phase, *, message: str | None = None, error: str | None = None) -> dict:
+    participant = current_participant()
+    statement = None
+    if phase.accepts_input():
+        statement = services.next_statement(
+            phase, participant, priorities=phase_priorities(phase.id)
+        )
+    return {
+        "phase": phase,
+        "consultation": phase.consultation,
+        "statement": statement,
+        "progress": services.progress(phase, participant),
+        "message": message,
+        "error": error,
+    }
+
+
+@bp.get("/")
+def phase_page(slug: str, position: int):
+    phase = _visible_phase(slug, position)
+    return render_template(
+        "participation/phase.html", **_card_context(phase), text_min=services.TEXT_MIN,
+        text_max=services.TEXT_MAX,
+    )
+
+
+@bp.post("/vote")
+def vote(slug: str, position: int):
+    phase = _visible_phase(slug, position)
+    message = error = None
+    try:
+        value = VoteValue.parse(request.form.get("vote", ""))
+        statement_id = int(request.form.get("statement_id", ""))
+        services.record_vote(phase, ensure_participant(), statement_id, value)
+        message = f"Your vote “{VOTE_LABELS[value]}” was recorded."
+    except ValueError as exc:
+        error = str(exc) if "vote must be" in str(exc) else "That vote could not be read."
+    except ConsultError as exc:
+        error = exc.message
+    if not _is_htmx():
+        flash(error or message, "error" if error else "success")
+        return redirect(url_for(".phase_page", slug=slug, position=position))
+    response = render_template(
+        "participation/_statement_card.html", **_card_context(phase, message=message, error=error)
+    )
+    return response, (200 if not error else 422), {"Vary": "HX-Request"}
+
+
+@bp.post("/statements")
+def add_statement(slug: str, position: int):
+    phase = _visible_phase(slug, position)
+    text = request.form.get("text", "")
+    try:
+        statement = services.add_statement(phase, ensure_participant(), text)
+    except ConsultError as exc:
+        if not _is_htmx():
+            flash(exc.message, "error")
+            return redirect(url_for(".phase_page", slug=slug, position=position))
+        return (
+            render_template(
+                "participation/_statement_form.html",
+                phase=phase, text=text, error=exc.message,
+                text_min=services.TEXT_MIN, text_max=services.TEXT_MAX,
+            ),
+            422,
+            {"Vary": "HX-Request"},
+        )
+    if phase.strict_moderation:
+        message = "Thank you! Your statement was received; it will be shown to others once a moderator has accepted it."
+    else:
+        message = "Thank you! Your statement is now part of the conversation."
+    if not _is_htmx():
+        flash(message, "success")
+        return redirect(url_for(".phase_page", slug=slug, position=position))
+    return (
+        render_template(
+            "participation/_statement_form.html", phase=phase, text="", message=message,
+            submitted=statement, text_min=services.TEXT_MIN, text_max=services.TEXT_MAX,
+        ),
+        200,
+        {"Vary": "HX-Request"},
+    )
