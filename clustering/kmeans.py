@@ -1,4 +1,4 @@
-"""Pol.is-style k-means (weighted, drops empty clusters, stops when no centre moves ≥ tol) and helpers.
+"""Pol.is-style k-means (weighted, drops empty clusters, stops when centres settle) and helpers.
 
 These are the building blocks of :mod:`clustering.groups`:
 

@@ -3,7 +3,8 @@
 For group ``g`` and everyone clustered outside it (``o``), per statement, with A/D/S = agrees,
 disagrees, all votes (passes included):
 
-* ``pa = (A+1)/(S+2)``, ``pd = (D+1)/(S+2)``; ``pat = 2·sqrt(S+1)·((A+1)/(S+1) − ½)``, ``pdt`` alike;
+* ``pa = (A+1)/(S+2)``, ``pd = (D+1)/(S+2)``;
+* ``pat = 2·sqrt(S+1)·((A+1)/(S+1) − ½)``, ``pdt`` alike;
 * ``ra = pa / ((A_o+1)/(S_o+2))``, ``rd`` alike;
 * ``rat``/``rdt``: two-proportion z-tests with +1 smoothing (0 when the pooled share is 1).
 
@@ -61,9 +62,7 @@ def group_counts(votes: VoteMatrix, labels: NDArray[np.int64], n_groups: int) ->
     if n_groups == 0:
         empty = np.zeros((0, m), dtype=np.int64)
         return GroupCounts(empty, empty.copy(), empty.copy())
-    onehot = sp.csr_matrix(
-        (np.ones(member.size), (labels[member], member)), shape=(n_groups, n)
-    )
+    onehot = sp.csr_matrix((np.ones(member.size), (labels[member], member)), shape=(n_groups, n))
 
     def count(mat: sp.csr_matrix) -> NDArray[np.int64]:
         return np.rint(np.asarray((onehot @ mat).todense())).astype(np.int64)
@@ -92,8 +91,9 @@ def two_prop_test(
     n2 = np.asarray(pop_out, dtype=np.float64) + 1.0
     pooled = (s1 + s2) / (n1 + n2)
     var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
-    z = np.divide(s1 / n1 - s2 / n2, np.sqrt(np.maximum(var, 0.0)), out=np.zeros_like(var),
-                  where=var > 0)
+    z = np.divide(
+        s1 / n1 - s2 / n2, np.sqrt(np.maximum(var, 0.0)), out=np.zeros_like(var), where=var > 0
+    )
     return np.where(pooled == 1.0, 0.0, z)
 
 
@@ -126,8 +126,16 @@ def repness_stats(counts: GroupCounts) -> RepnessStats:
     pa = (na + 1.0) / (ns + 2.0)
     pd = (nd + 1.0) / (ns + 2.0)
     return RepnessStats(
-        na=na, nd=nd, ns=ns, na_out=na_out, nd_out=nd_out, ns_out=ns_out,
-        pa=pa, pd=pd, pat=prop_test(na, ns), pdt=prop_test(nd, ns),
+        na=na,
+        nd=nd,
+        ns=ns,
+        na_out=na_out,
+        nd_out=nd_out,
+        ns_out=ns_out,
+        pa=pa,
+        pd=pd,
+        pat=prop_test(na, ns),
+        pdt=prop_test(nd, ns),
         ra=pa / ((1.0 + na_out) / (2.0 + ns_out)),
         rd=pd / ((1.0 + nd_out) / (2.0 + ns_out)),
         rat=two_prop_test(na, na_out, ns, ns_out),
@@ -138,9 +146,11 @@ def repness_stats(counts: GroupCounts) -> RepnessStats:
 def _finalize(st: RepnessStats, g: int, j: int, best_agree: bool = False) -> dict:
     agree = bool(st.rat[g, j] > st.rdt[g, j])
     if agree:
-        n_success, p, p_test, r, r_test = st.na[g, j], st.pa[g, j], st.pat[g, j], st.ra[g, j], st.rat[g, j]
+        n_success, p, p_test = st.na[g, j], st.pa[g, j], st.pat[g, j]
+        r, r_test = st.ra[g, j], st.rat[g, j]
     else:
-        n_success, p, p_test, r, r_test = st.nd[g, j], st.pd[g, j], st.pdt[g, j], st.rd[g, j], st.rdt[g, j]
+        n_success, p, p_test = st.nd[g, j], st.pd[g, j], st.pdt[g, j]
+        r, r_test = st.rd[g, j], st.rdt[g, j]
     return {
         "column": j,
         "direction": "agree" if agree else "disagree",

@@ -1,4 +1,4 @@
-"""Sparse participants × statements vote matrix: latest vote wins, moderated-out columns, in-conv rule.
+"""Sparse participants × statements vote matrix: latest vote wins, zeroed columns, in-conv rule.
 
 Votes use the export sign: agree = +1, disagree = -1, pass = 0. A missing vote ("not voted") is
 different from a pass; the matrix is stored in CSR form whose explicit entries are exactly the votes
