@@ -588,6 +588,64 @@ def _upgma_groups(
     return roots
 
 
+def _settle(
+    Z: np.ndarray,
+    row_theme: dict[int, str],
+    threshold: float,
+    *,
+    frozen: set[str] | frozenset[str] = frozenset(),
+    pinned_rows: set[int] | frozenset[int] = frozenset(),
+    priority: Any = None,
+    max_rounds: int = 20,
+) -> dict[int, str]:
+    """Move "other" rows into themes within ``threshold`` (mean cosine distance) and merge
+    themes closer than ``threshold``, until nothing changes.
+
+    Frozen themes absorb "other" rows but are never merged; pinned rows never move. When themes
+    merge, the one with the smallest ``priority(theme_id)`` keeps its id.
+    """
+    row_theme = dict(row_theme)
+    key = priority or _theme_sort_key
+    for _ in range(max_rounds):
+        changed = False
+        themes = sorted({t for t in row_theme.values() if t != OTHER_ID}, key=_theme_sort_key)
+        if not themes:
+            break
+        members: dict[str, list[int]] = defaultdict(list)
+        for i, t in row_theme.items():
+            if t != OTHER_ID:
+                members[t].append(i)
+        sums = _group_sums(Z, members)
+        S = np.stack([sums[t][0] for t in themes])
+        counts = np.array([sums[t][1] for t in themes], dtype=np.float64)
+        others = [i for i, t in row_theme.items() if t == OTHER_ID and i not in pinned_rows]
+        if others:
+            similarity = (Z[others].astype(np.float64) @ S.T) / counts
+            best = np.argmax(similarity, axis=1)
+            for k, i in enumerate(others):
+                if 1.0 - similarity[k, best[k]] <= threshold:
+                    row_theme[i] = themes[best[k]]
+                    changed = True
+        if changed:
+            continue
+        if len(themes) > 1:
+            frozen_index = [k for k, t in enumerate(themes) if t in frozen]
+            roots = _upgma_groups(S, counts, threshold, frozen=frozen_index)
+            for root in np.unique(roots):
+                group = [themes[k] for k in np.flatnonzero(roots == root)]
+                if len(group) < 2:
+                    continue
+                keep = min(group, key=key)
+                for t in group:
+                    for i in members[t]:
+                        if i not in pinned_rows and t != keep:
+                            row_theme[i] = keep
+                            changed = True
+        if not changed:
+            break
+    return row_theme
+
+
 def _relabel(raw: np.ndarray, min_size: int) -> np.ndarray:
     """Map raw cluster labels to 0..k-1 by size (largest first); small clusters become -1."""
     raw = np.asarray(raw)
@@ -758,7 +816,7 @@ class ThemeExtractor:
                 Z, ids, prev_members, pins, curated, constraints, next_id, taken, rng
             )
         else:
-            labels = self._cluster(Z, rng)
+            labels = self._settled_clusters(Z, rng)
             assign, next_id = self._match(
                 Z, raw, ids, labels, previous, prev_members, pins, curated, next_id, taken
             )
@@ -769,7 +827,14 @@ class ThemeExtractor:
             Z, raw, ids, texts_list, langs, assign, previous, constraints, curated, pins
         )
         timings["label"] = time.perf_counter() - t0
-        events = _events(prev_members, assign, previous, self.link_share) if previous else ()
+        events: tuple[ThemeEvent, ...] = ()
+        if previous is not None:
+            gone = {
+                constraints.resolve(t.id): t.size
+                for t in previous.themes
+                if not t.is_other and constraints.resolve(t.id) not in prev_members
+            }
+            events = _events(prev_members, assign, gone, self.link_share)
         timings["total"] = time.perf_counter() - started
         self.result_ = ThemeResult(
             themes=themes,
@@ -826,6 +891,25 @@ class ThemeExtractor:
         roots = np.empty(n_micro, dtype=np.int64)
         roots[keep] = np.flatnonzero(keep)[_upgma_groups(sums[keep], counts[keep], threshold)]
         return _relabel(roots[micro], self.min_theme_size)
+
+    def _settled_clusters(self, Z: np.ndarray, rng: np.random.RandomState) -> np.ndarray:
+        """:meth:`_cluster`, then :func:`_settle`, so that an unchanged rerun is a fixed point."""
+        labels = self._cluster(Z, rng)
+        if not len(labels) or labels.max() < 0:
+            return labels
+        names = {i: (f"c{label:06d}" if label >= 0 else OTHER_ID) for i, label in enumerate(labels)}
+        settled = _settle(
+            Z,
+            names,
+            float(self.distance_threshold),
+            priority=lambda t: (int(t[1:]),),
+        )
+        raw = [-1 if t == OTHER_ID else int(t[1:]) for t in settled.values()]
+        sizes = Counter(r for r in raw if r >= 0)
+        first = {r: i for i, r in reversed(list(enumerate(raw)))}
+        kept = [c for c in sorted(sizes, key=lambda c: (-sizes[c], first[c]))]
+        mapping = {c: k for k, c in enumerate(c for c in kept if sizes[c] >= self.min_theme_size)}
+        return np.array([mapping.get(r, -1) for r in raw], dtype=np.int64)
 
     def _match(
         self,
@@ -970,25 +1054,16 @@ class ThemeExtractor:
                 for i in groups[label]:
                     row_theme[i] = theme_id
 
-        # 3. Merge themes that are now closer than the threshold (never curated ones).
-        themes = sorted({t for t in row_theme.values() if t != OTHER_ID}, key=_theme_sort_key)
-        member_rows = {t: [i for i, tt in row_theme.items() if tt == t] for t in themes}
-        if len(themes) > 1:
-            sums = _group_sums(Z, member_rows)
-            S = np.stack([sums[t][0] for t in themes])
-            counts = np.array([sums[t][1] for t in themes], dtype=np.float64)
-            frozen = [k for k, t in enumerate(themes) if t in curated]
-            roots = _upgma_groups(S, counts, threshold, frozen=frozen)
-            prev_sizes = {t: len(prev_members.get(t, [])) for t in themes}
-            for root in np.unique(roots):
-                group = [themes[k] for k in np.flatnonzero(roots == root)]
-                if len(group) < 2:
-                    continue
-                keep = min(group, key=lambda t: (-prev_sizes[t], _theme_sort_key(t)))
-                for t in group:
-                    for i in member_rows[t]:
-                        if i not in pinned_rows:
-                            row_theme[i] = keep
+        # 3. Settle: "other" statements join themes now close enough; close themes merge.
+        prev_sizes = {t: len(rows) for t, rows in prev_members.items()}
+        row_theme = _settle(
+            Z,
+            {i: row_theme.get(i, OTHER_ID) for i in range(len(ids))},
+            threshold,
+            frozen=curated,
+            pinned_rows=pinned_rows,
+            priority=lambda t: (-prev_sizes.get(t, 0), _theme_sort_key(t)),
+        )
 
         # 4. Split themes whose own linkage now falls apart into big enough parts.
         themes = sorted({t for t in row_theme.values() if t != OTHER_ID}, key=_theme_sort_key)
@@ -1280,10 +1355,14 @@ def _fresh_id(next_id: int, taken: set[str]) -> tuple[str, int]:
 def _events(
     prev_members: Mapping[str, list[int]],
     assign: Mapping[StatementId, str],
-    previous: ThemeResult | None,
+    gone: Mapping[str, int],
     link_share: float,
 ) -> tuple[ThemeEvent, ...]:
-    """Events from previous membership (curator edits applied) to the new assignment."""
+    """Events from previous membership (curator edits applied) to the new assignment.
+
+    ``gone`` maps previous themes none of whose statements is still present to their size;
+    they are retired.
+    """
     assigned = list(assign.values())
     new_ids = sorted({t for t in assigned if t != OTHER_ID}, key=_theme_sort_key)
     row_new = assigned  # rows are in input order, as prev_members' rows
@@ -1331,6 +1410,9 @@ def _events(
     for old in old_ids:
         if old not in explained_old:
             events.append(ThemeEvent("retired", (old,), (), len(prev_members[old])))
+    for old, size in gone.items():
+        if old != OTHER_ID:
+            events.append(ThemeEvent("retired", (old,), (), size))
     order = {kind: k for k, kind in enumerate(EVENT_KINDS)}
     events.sort(
         key=lambda e: (
