@@ -175,7 +175,10 @@ class SentenceTransformerEmbedder:
         get_dim = getattr(self._model, "get_embedding_dimension", None)
         if get_dim is None:  # sentence-transformers < 5
             get_dim = self._model.get_sentence_embedding_dimension
-        self.dimension = int(get_dim())
+        dimension = get_dim()
+        if dimension is None:
+            raise EmbeddingModelError(f"model {self.name!r} does not report its dimension")
+        self.dimension = int(dimension)
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -100,3 +100,17 @@ def test_missing_file_and_bad_previous(tmp_path, capsys):
     assert run([good, "--out", tmp_path / "o.json", "--previous", previous]) == 2
     assert "not valid JSON" in capsys.readouterr().err
     assert not (tmp_path / "o.json").exists()
+
+
+def test_the_module_entry_point_dispatches_to_the_themes_command(tmp_path, capsys, monkeypatch):
+    from clustering import __main__ as entry
+
+    # Only our command: the dispatcher imports every registered command module.
+    monkeypatch.setattr(entry, "COMMANDS", {"themes": entry.COMMANDS["themes"]})
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,body\n1,x\n", encoding="utf-8")
+    assert entry.main(["themes", str(bad), "--out", str(tmp_path / "o.json")]) == 2
+    assert "missing column 'text'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        entry.main(["themes", "--help"])
+    assert "--random-state" in capsys.readouterr().out
