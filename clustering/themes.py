@@ -1145,6 +1145,7 @@ class ThemeExtractor:
         if previous is not None:
             previous_labels = {t.id: (t.label, t.label_source) for t in previous.themes}
         themes: list[Theme] = []
+        fresh_label_ids: set[str] = set()
         for theme_id, rows in rows_by_theme.items():
             words = keywords.get(theme_id, ())
             if theme_id == OTHER_ID:
@@ -1160,6 +1161,7 @@ class ThemeExtractor:
                 label, source = previous_labels[theme_id][0], "keywords"
             else:
                 label, source = keyword_label(words), "keywords"
+                fresh_label_ids.add(theme_id)
             central = None
             centroid: tuple[float, ...] = ()
             if rows:
@@ -1179,7 +1181,7 @@ class ThemeExtractor:
                 )
             )
         themes.sort(key=lambda t: (t.is_other, -t.size, _theme_sort_key(t.id)))
-        return tuple(themes)
+        return tuple(_distinct_labels(themes, fresh_ids=fresh_label_ids))
 
 
 _PARAM_NAMES = (
@@ -1231,6 +1233,24 @@ def extract_themes(
 # --------------------------------------------------------------------------------------------
 # Internals: inputs, previous membership, ids, events
 # --------------------------------------------------------------------------------------------
+
+
+def _distinct_labels(themes: list[Theme], *, fresh_ids: set[str]) -> list[Theme]:
+    """Give fresh keyword labels that repeat a bigger theme's label other keywords."""
+    seen: set[str] = set()
+    used_words: set[str] = set()
+    out: list[Theme] = []
+    for theme in themes:
+        label = theme.label
+        if theme.id in fresh_ids and label in seen:
+            distinct = [k for k in theme.keywords if k not in used_words]
+            if distinct:
+                label = keyword_label(distinct)
+                theme = replace(theme, label=label)
+        seen.add(label)
+        used_words.update(label.split(" · "))
+        out.append(theme)
+    return out
 
 
 def _validate_inputs(

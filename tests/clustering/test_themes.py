@@ -349,3 +349,12 @@ def test_class_tfidf_prefers_distinctive_repeated_terms():
     keywords = class_tfidf_keywords([tokenize(d, "en") for d in docs], classes, n_keywords=2)
     assert keywords["p"][0] == "tenders"
     assert set(keywords["j"]) == {"courts", "judges"}
+
+
+def test_two_themes_never_show_the_same_keyword_label():
+    X, ids, _, truth = blobs([10, 9], seed=3)
+    texts = ["budget rents housing" for _ in ids]
+    texts[-1] = texts[-2] = "budget rents housing parks"
+    result = extract_themes(X, ids, texts)
+    labels = [t.label for t in result.themes if not t.is_other]
+    assert len(labels) == 2 and labels[0] != labels[1] and "parks" in labels[1]
