@@ -1,4 +1,4 @@
-"""Declarative base with stable constraint names, SQLite tuning, and the write-transaction helper."""
+"""Declarative base with stable constraint names, SQLite tuning and the write-transaction helper."""
 
 from __future__ import annotations
 

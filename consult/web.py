@@ -64,7 +64,9 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(exc):
-        return _error(500, "Something went wrong", "An unexpected error happened on our side; it was logged.")
+        return _error(
+            500, "Something went wrong", "An unexpected error happened on our side; it was logged."
+        )
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -51,10 +51,14 @@ def document() -> dict[str, Any]:
                     "summary": "Create an anonymous participant and get its token",
                     "requestBody": {
                         "required": False,
-                        "content": {"application/json": {"schema": {"$ref": REF + "NewParticipant"}}},
+                        "content": {
+                            "application/json": {"schema": {"$ref": REF + "NewParticipant"}}
+                        },
                     },
                     "responses": {
-                        "201": _json("The participant token (keep it secret)", {"$ref": REF + "Token"}),
+                        "201": _json(
+                            "The participant token (keep it secret)", {"$ref": REF + "Token"}
+                        ),
                         "400": _error("Malformed request"),
                         "413": _error("Request body too large"),
                         "422": _error("Invalid xid"),
@@ -76,7 +80,10 @@ def document() -> dict[str, Any]:
                 "get": {
                     "summary": "One phase",
                     "parameters": [PHASE_ID],
-                    "responses": {"200": _json("The phase", {"$ref": REF + "Phase"}), **COMMON_ERRORS},
+                    "responses": {
+                        "200": _json("The phase", {"$ref": REF + "Phase"}),
+                        **COMMON_ERRORS,
+                    },
                 }
             },
             "/phases/{phase_id}/next-statement": {

@@ -89,8 +89,12 @@ def _public_phase(phase_id: int) -> Phase:
 
 
 def phase_summary(phase: Phase) -> dict:
-    return {"id": phase.id, "position": phase.position, "title": phase.title,
-            "state": phase.state.value}
+    return {
+        "id": phase.id,
+        "position": phase.position,
+        "title": phase.title,
+        "state": phase.state.value,
+    }
 
 
 def statement_json(statement) -> dict:
@@ -115,30 +119,34 @@ def create_participant():
 
 @bp.get("/consultations")
 def list_consultations():
-    return jsonify([
-        {
-            "slug": c.slug,
-            "title": c.title,
-            "description": c.description,
-            "languages": c.languages,
-            "phases": [phase_summary(p) for p in c.phases if p.is_public],
-        }
-        for c in consultations.list_consultations()
-    ])
+    return jsonify(
+        [
+            {
+                "slug": c.slug,
+                "title": c.title,
+                "description": c.description,
+                "languages": c.languages,
+                "phases": [phase_summary(p) for p in c.phases if p.is_public],
+            }
+            for c in consultations.list_consultations()
+        ]
+    )
 
 
 @bp.get("/phases/<int:phase_id>")
 def get_phase(phase_id: int):
     phase = _public_phase(phase_id)
-    return jsonify({
-        **phase_summary(phase),
-        "purpose": phase.purpose,
-        "consultation": {"slug": phase.consultation.slug, "title": phase.consultation.title},
-        "opens_at": phase.opens_at.isoformat() + "Z" if phase.opens_at else None,
-        "closes_at": phase.closes_at.isoformat() + "Z" if phase.closes_at else None,
-        "accepts_input": phase.accepts_input(),
-        "strict_moderation": phase.strict_moderation,
-    })
+    return jsonify(
+        {
+            **phase_summary(phase),
+            "purpose": phase.purpose,
+            "consultation": {"slug": phase.consultation.slug, "title": phase.consultation.title},
+            "opens_at": phase.opens_at.isoformat() + "Z" if phase.opens_at else None,
+            "closes_at": phase.closes_at.isoformat() + "Z" if phase.closes_at else None,
+            "accepts_input": phase.accepts_input(),
+            "strict_moderation": phase.strict_moderation,
+        }
+    )
 
 
 @bp.get("/phases/<int:phase_id>/next-statement")
@@ -152,10 +160,12 @@ def next_statement(phase_id: int):
     if statement is None:
         return "", 204
     progress = participation.progress(phase, g.participant)
-    return jsonify({
-        "statement": statement_json(statement),
-        "progress": {"voted": progress.voted, "total": progress.total},
-    })
+    return jsonify(
+        {
+            "statement": statement_json(statement),
+            "progress": {"voted": progress.voted, "total": progress.total},
+        }
+    )
 
 
 @bp.post("/phases/<int:phase_id>/votes")

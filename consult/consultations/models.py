@@ -1,4 +1,4 @@
-"""Consultation and Phase: a consultation runs in ordered phases, each open for input for a while."""
+"""Consultation and Phase: a consultation runs in ordered phases, each open for input a while."""
 
 from __future__ import annotations
 
@@ -69,7 +69,9 @@ class Phase(Base):
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
     state: Mapped[PhaseState] = mapped_column(
-        Enum(PhaseState, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            PhaseState, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+        ),
         default=PhaseState.DRAFT,
     )
     strict_moderation: Mapped[bool] = mapped_column(default=True)

@@ -27,5 +27,7 @@ def load_command(if_empty: bool) -> None:
         f"Loaded the demo consultation: {counts['statements']} statements, "
         f"{counts['participants']} simulated participants, {counts['votes']} votes."
     )
-    click.echo(f"Demo accounts (password {content.DEMO_PASSWORD!r}): "
-               + ", ".join(f"{email} ({role})" for email, role, _ in content.DEMO_USERS))
+    click.echo(
+        f"Demo accounts (password {content.DEMO_PASSWORD!r}): "
+        + ", ".join(f"{email} ({role})" for email, role, _ in content.DEMO_USERS)
+    )

@@ -51,8 +51,12 @@ def load_demo(*, seed: int = SEED) -> dict[str, int]:
         phase1 = consultation.phases[0]
         seeds = [
             Statement(
-                phase_id=phase1.id, text=text, language="en", origin=Origin.SEED,
-                moderation=Moderation.ACCEPTED, moderated_at=now - timedelta(days=14),
+                phase_id=phase1.id,
+                text=text,
+                language="en",
+                origin=Origin.SEED,
+                moderation=Moderation.ACCEPTED,
+                moderated_at=now - timedelta(days=14),
                 created_at=now - timedelta(days=14),
             )
             for _, text, _ in content.STATEMENTS
@@ -67,17 +71,35 @@ def load_demo(*, seed: int = SEED) -> dict[str, int]:
         session.execute(insert(Vote), votes)
         session.execute(
             insert(VoteHistory),
-            [{k: v[k] for k in ("participant_id", "statement_id", "value", "created_at")}
-             for v in votes],
+            [
+                {k: v[k] for k in ("participant_id", "statement_id", "value", "created_at")}
+                for v in votes
+            ],
         )
         authors = rng.choice(ids, size=len(content.PENDING) + 1, replace=False)
         for author, text in zip(authors, content.PENDING, strict=False):
-            session.add(Statement(phase_id=phase1.id, text=text, language="en",
-                                  origin=Origin.ONLINE, author_id=int(author)))
+            session.add(
+                Statement(
+                    phase_id=phase1.id,
+                    text=text,
+                    language="en",
+                    origin=Origin.ONLINE,
+                    author_id=int(author),
+                )
+            )
         text, reason = content.REJECTED
-        session.add(Statement(phase_id=phase1.id, text=text, language="en", origin=Origin.ONLINE,
-                              author_id=int(authors[-1]), moderation=Moderation.REJECTED,
-                              moderation_reason=reason, moderated_at=now))
+        session.add(
+            Statement(
+                phase_id=phase1.id,
+                text=text,
+                language="en",
+                origin=Origin.ONLINE,
+                author_id=int(authors[-1]),
+                moderation=Moderation.REJECTED,
+                moderation_reason=reason,
+                moderated_at=now,
+            )
+        )
         for email, role, name in content.DEMO_USERS:
             if session.scalar(User.by_email(email)) is None:
                 user = User(email=email, role=Role(role), name=name)
@@ -112,12 +134,18 @@ def _simulated_votes(rng: np.random.Generator, participant_ids, statement_ids, n
     for pid, group in zip(participant_ids, groups, strict=True):
         n = int(rng.integers(int(0.4 * len(statement_ids)), len(statement_ids) + 1))
         for j in rng.choice(len(statement_ids), size=n, replace=False):
-            draw = rng.random()
-            if draw < 0.1:
-                value = 0
+            if rng.random() < 0.1:
+                value = 0  # pass
             else:
                 value = 1 if rng.random() < leanings[j, group] else -1
             when = now - timedelta(minutes=int(rng.integers(0, 13 * 24 * 60)))
-            rows.append({"participant_id": int(pid), "statement_id": statement_ids[j],
-                         "value": value, "created_at": when, "updated_at": when})
+            rows.append(
+                {
+                    "participant_id": int(pid),
+                    "statement_id": statement_ids[j],
+                    "value": value,
+                    "created_at": when,
+                    "updated_at": when,
+                }
+            )
     return rows

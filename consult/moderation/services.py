@@ -60,8 +60,9 @@ def decide(
         raise InvalidInput("decision must be accept or reject", field="decision")
     reason = " ".join((reason or "").split())
     if decision == Moderation.REJECTED and not reason:
-        raise InvalidInput("Give a reason for rejecting: participants and reports show it.",
-                           field="reason")
+        raise InvalidInput(
+            "Give a reason for rejecting: participants and reports show it.", field="reason"
+        )
     ids = sorted({int(i) for i in statement_ids})
     if not ids:
         raise InvalidInput("Select at least one statement.", field="statement_ids")

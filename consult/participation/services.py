@@ -75,7 +75,8 @@ def visible_condition(phase: Phase):
 def require_open(phase: Phase) -> None:
     if not phase.accepts_input():
         raise Conflict(
-            f"phase {phase.position} is {phase.state.value}: it does not take votes or statements now",
+            f"phase {phase.position} is {phase.state.value}: "
+            "it does not take votes or statements now",
             detail={"state": phase.state.value},
         )
 
@@ -91,7 +92,9 @@ def _upsert(session: Session):
     )
 
 
-def record_vote(phase: Phase, participant: Participant, statement_id: int, value: VoteValue) -> None:
+def record_vote(
+    phase: Phase, participant: Participant, statement_id: int, value: VoteValue
+) -> None:
     """Store the participant's vote; a new vote on the same statement replaces the old one.
 
     The vote row is written with one INSERT … ON CONFLICT DO UPDATE, so parallel duplicate votes
@@ -131,9 +134,9 @@ class Progress:
 def progress(phase: Phase, participant: Participant | None) -> Progress:
     """How many of the statements shown in this phase the participant has voted on."""
     total = db.session.scalar(
-        select(func.count()).select_from(Statement).where(
-            Statement.phase_id == phase.id, visible_condition(phase)
-        )
+        select(func.count())
+        .select_from(Statement)
+        .where(Statement.phase_id == phase.id, visible_condition(phase))
     )
     voted = 0
     if participant is not None:
@@ -213,7 +216,7 @@ def validate_text(text: object) -> str:
 
 
 def add_statement(phase: Phase, participant: Participant, text: object) -> Statement:
-    """A participant's own statement: pending moderation; shown at once unless moderation is strict."""
+    """A participant's statement: pending moderation; shown at once unless moderation is strict."""
     require_open(phase)
     clean = validate_text(text)
     with write_transaction(db.session) as session:

@@ -53,7 +53,9 @@ def _card_context(phase, *, message: str | None = None, error: str | None = None
 def phase_page(slug: str, position: int):
     phase = _visible_phase(slug, position)
     return render_template(
-        "participation/phase.html", **_card_context(phase), text_min=services.TEXT_MIN,
+        "participation/phase.html",
+        **_card_context(phase),
+        text_min=services.TEXT_MIN,
         text_max=services.TEXT_MAX,
     )
 
@@ -93,14 +95,20 @@ def add_statement(slug: str, position: int):
         return (
             render_template(
                 "participation/_statement_form.html",
-                phase=phase, text=text, error=exc.message,
-                text_min=services.TEXT_MIN, text_max=services.TEXT_MAX,
+                phase=phase,
+                text=text,
+                error=exc.message,
+                text_min=services.TEXT_MIN,
+                text_max=services.TEXT_MAX,
             ),
             422,
             {"Vary": "HX-Request"},
         )
     if phase.strict_moderation:
-        message = "Thank you! Your statement was received; it will be shown to others once a moderator has accepted it."
+        message = (
+            "Thank you! Your statement was received; it will be shown to others once a "
+            "moderator has accepted it."
+        )
     else:
         message = "Thank you! Your statement is now part of the conversation."
     if not _is_htmx():
@@ -108,8 +116,13 @@ def add_statement(slug: str, position: int):
         return redirect(url_for(".phase_page", slug=slug, position=position))
     return (
         render_template(
-            "participation/_statement_form.html", phase=phase, text="", message=message,
-            submitted=statement, text_min=services.TEXT_MIN, text_max=services.TEXT_MAX,
+            "participation/_statement_form.html",
+            phase=phase,
+            text="",
+            message=message,
+            submitted=statement,
+            text_min=services.TEXT_MIN,
+            text_max=services.TEXT_MAX,
         ),
         200,
         {"Vary": "HX-Request"},
