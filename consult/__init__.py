@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     register_extensions(app)
+    register_models()
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -48,6 +49,13 @@ def register_extensions(app: Flask) -> None:
     from consult.web import register_template_helpers
 
     register_template_helpers(app)
+
+
+def register_models() -> None:
+    """Import every package's models so the metadata (and Alembic) sees all tables."""
+    import consult.analysis.models  # noqa: F401
+    import consult.jobs.models  # noqa: F401
+    import consult.themes.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,0 +1,1 @@
+"""Themes: what people are saying, from sentence embeddings, kept stable across runs and phases."""
