@@ -45,7 +45,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.utils import check_random_state
 
@@ -60,6 +59,7 @@ from clustering.groups import (
     BaseClustering,
     GroupClustering,
     KSmoother,
+    VoteOutcomes,
     base_clusters,
     consult_groups,
     match_ids,
@@ -684,7 +684,11 @@ class OpinionGroups:
         With a ``previous`` result, the number of groups changes only after the same new best k
         won this many consecutive recomputes (1 disables smoothing).
     n_init : int, default 10
-        k-means++ restarts per k ("consult").
+        k-means++ restarts of the starting partition per k ("consult").
+    pass_aware : bool, default False
+        "consult" only: let passes shape the groups too (the likelihood then models agree /
+        disagree / pass instead of agree / disagree). Predicts held-out votes best, but tends to
+        form groups of people who pass a lot rather than of people who think alike.
     subgroups : bool, default True
         Compute subgroups inside each group.
     pick_max : int, default 5
@@ -717,6 +721,7 @@ class OpinionGroups:
         min_in_conv: int = 15,
         k_buffer: int = 4,
         n_init: int = 10,
+        pass_aware: bool = False,
         subgroups: bool = True,
         pick_max: int = 5,
         z: float = Z_90,
@@ -732,6 +737,7 @@ class OpinionGroups:
         self.min_in_conv = min_in_conv
         self.k_buffer = k_buffer
         self.n_init = n_init
+        self.pass_aware = pass_aware
         self.subgroups = subgroups
         self.pick_max = pick_max
         self.z = z
@@ -751,6 +757,7 @@ class OpinionGroups:
             "min_in_conv",
             "k_buffer",
             "n_init",
+            "pass_aware",
             "subgroups",
             "pick_max",
             "z",
@@ -881,9 +888,7 @@ class OpinionGroups:
 
         # 5. groups --------------------------------------------------------------------
         t = time.perf_counter()
-        vote_blocks = sp.hstack(
-            [votes.indicator(1), votes.indicator(-1), votes.indicator(0)], format="csr"
-        )
+        outcomes = VoteOutcomes.from_votes(votes, with_passes=self.pass_aware, columns=eligible)
         prev_group = (
             previous_column(previous.participants.group, -1)
             if previous is not None
@@ -908,11 +913,11 @@ class OpinionGroups:
             clustering = self._cluster(
                 points,
                 base,
-                vote_blocks[idx],
+                outcomes.subset(idx),
                 prev_by_k,
+                prev_group[idx],
                 smoother,
                 int(seeds[2]),
-                min_k=2,
             )
             centers_by_k = clustering.centers_by_k
             smoother = clustering.smoother
@@ -937,15 +942,16 @@ class OpinionGroups:
             base_of[idx] = base.labels
             for gid in group_ids:
                 members = np.flatnonzero(group_label == gid)
+                same_parent = np.where(prev_group[members] == gid, prev_sub[members], -1)
                 sub = self._subcluster(
                     proj[members],
                     base_of[members],
-                    vote_blocks[members],
+                    outcomes.subset(members),
+                    same_parent,
                     int(seeds[3]),
                 )
                 if sub is None:
                     continue
-                same_parent = np.where(prev_group[members] == gid, prev_sub[members], -1)
                 sids = match_ids(sub.labels, same_parent, sub.k)
                 subgroup_label[members] = sids[sub.labels]
         timings["subgroups"] = time.perf_counter() - t
@@ -1139,12 +1145,11 @@ class OpinionGroups:
         self,
         points: NDArray[np.float64],
         base: BaseClustering,
-        blocks: sp.csr_matrix,
+        outcomes: VoteOutcomes,
         prev_by_k: dict[int, NDArray[np.float64]] | None,
+        prev_labels: NDArray[np.int64],
         smoother: KSmoother,
         seed: int,
-        *,
-        min_k: int,
     ) -> GroupClustering:
         if self.method == "polis":
             return polis_groups(
@@ -1157,11 +1162,11 @@ class OpinionGroups:
         return consult_groups(
             points,
             base.labels,
-            blocks,
-            min_k=min_k,
+            outcomes,
+            min_k=2,
             max_k=max_groups_for(len(base.centers), self.max_groups),
             n_init=self.n_init,
-            previous_centers_by_k=prev_by_k,
+            previous_labels=prev_labels,
             smoother=smoother,
             k_buffer=self.k_buffer,
             random_state=seed,
@@ -1171,7 +1176,8 @@ class OpinionGroups:
         self,
         points: NDArray[np.float64],
         base_of: NDArray[np.int64],
-        blocks: sp.csr_matrix,
+        outcomes: VoteOutcomes,
+        prev_labels: NDArray[np.int64],
         seed: int,
     ) -> GroupClustering | None:
         if len(np.unique(points, axis=0)) < 2:
@@ -1190,11 +1196,15 @@ class OpinionGroups:
             res = consult_groups(
                 points,
                 local,
-                blocks,
+                outcomes,
                 min_k=1,
                 max_k=max_groups_for(len(uniq), self.max_groups),
                 n_init=self.n_init,
+                previous_labels=prev_labels,
                 k_buffer=1,
+                sample_size=1000,
+                min_share=0.05,
+                n_starts=1,
                 random_state=seed,
             )
         return res if res.k >= 2 else None

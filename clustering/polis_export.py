@@ -101,6 +101,16 @@ class PolisExport:
         """Ids of meta statements."""
         return frozenset(s.id for s in self.statements if s.is_meta)
 
+    def group_labels(self, participant_ids: NDArray) -> NDArray[np.int64]:
+        """Pol.is' group of each given participant (-1 when not clustered or unknown)."""
+        groups = self.polis_groups or {}
+        out = np.full(len(participant_ids), -1, dtype=np.int64)
+        for i, pid in enumerate(np.asarray(participant_ids).tolist()):
+            g = groups.get(pid)
+            if g is not None:
+                out[i] = g
+        return out
+
     def vote_matrix(self, *, strict_moderation: bool = False) -> VoteMatrix:
         """The latest-vote matrix; with ``strict_moderation`` unmoderated statements are out too."""
         out = set(self.moderated_out)
@@ -179,7 +189,10 @@ def _int(value: str, where: str) -> int:
 
 
 def _vote(value: str, where: str) -> int:
-    v = _int(value, where) if value.strip() else None
+    try:
+        v = _int(value, where) if value.strip() else None
+    except PolisExportError:
+        v = None
     if v not in (-1, 0, 1):
         raise PolisExportError(f"{where}: expected 1, 0 or -1, got {value!r}")
     return v

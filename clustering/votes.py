@@ -149,17 +149,13 @@ class VoteMatrix:
                 "participant_ids, statement_ids and values differ in length: "
                 f"{len(pids)}, {len(tids)}, {len(vals)}"
             )
-        if vals.size:
-            if vals.dtype.kind == "f" and not np.all(np.isfinite(vals)):
-                bad = int(np.flatnonzero(~np.isfinite(vals))[0])
-                raise VoteInputError(f"vote #{bad} is not a number")
-            if vals.dtype.kind not in "iuf" or np.any((vals != 1) & (vals != 0) & (vals != -1)):
-                if vals.dtype.kind in "iuf":
-                    bad = int(np.flatnonzero((vals != 1) & (vals != 0) & (vals != -1))[0])
-                    raise VoteInputError(
-                        f"vote #{bad} has value {vals[bad]!r}; expected 1, 0 or -1"
-                    )
-                raise VoteInputError(f"values must be numbers -1, 0 or 1, got dtype {vals.dtype}")
+        if vals.dtype.kind not in "iuf" and vals.size:
+            raise VoteInputError(f"values must be numbers -1, 0 or 1, got dtype {vals.dtype}")
+        if vals.size and (vals.min() < -1 or vals.max() > 1 or vals.dtype.kind == "f"):
+            bad_mask = (vals != 1) & (vals != 0) & (vals != -1)
+            if bad_mask.any():
+                bad = int(np.flatnonzero(bad_mask)[0])
+                raise VoteInputError(f"vote #{bad} has value {vals[bad]!r}; expected 1, 0 or -1")
         vals = vals.astype(np.int8)
         mod_out = _id_set(moderated_out, "moderated_out")
         meta_ids = _id_set(meta, "meta")
@@ -178,24 +174,35 @@ class VoteMatrix:
                 raise VoteInputError("order must have one entry per vote")
             if order_arr.dtype.kind == "f" and not np.all(np.isfinite(order_arr)):
                 raise VoteInputError("order holds a missing or infinite value")
-            by_order = np.argsort(order_arr, kind="stable")
-            rank = np.empty(n_v, dtype=np.int64)
-            rank[by_order] = np.arange(n_v, dtype=np.int64)
+            if n_v < 2 or bool(np.all(order_arr[1:] >= order_arr[:-1])):
+                by_order = None  # already chronological: row position is the rank
+                rank = np.arange(n_v, dtype=np.int64)
+            else:
+                by_order = np.argsort(order_arr, kind="stable")
+                rank = np.empty(n_v, dtype=np.int64)
+                rank[by_order] = np.arange(n_v, dtype=np.int64)
         else:
             by_order = None
             rank = np.arange(n_v, dtype=np.int64)
-        key = p_idx * n_t + t_idx
+        # In-place arithmetic keeps fresh allocations (and page faults) down on big inputs.
+        key = p_idx  # reuse the buffer: key = participant * n_t + statement
+        key *= n_t
+        key += t_idx
         if n_v and (int(key.max()) + 1) * n_v < 2**62:
-            composite = np.sort(key * n_v + rank)
-            skey, srank = np.divmod(composite, n_v)
+            key *= n_v
+            key += rank
+            key.sort()
+            skey, srank = np.divmod(key, n_v)
             pos = by_order[srank] if by_order is not None else srank
         else:  # pragma: no cover - astronomically large inputs
             pos = np.lexsort((rank, key))
             skey = key[pos]
-        last = np.ones(len(skey), dtype=bool)
         if len(skey) > 1:
-            last[:-1] = skey[1:] != skey[:-1]
-        skey, pos = skey[last], pos[last]
+            last = np.empty(len(skey), dtype=bool)
+            np.not_equal(skey[1:], skey[:-1], out=last[:-1])
+            last[-1] = True
+            if not last.all():
+                skey, pos = skey[last], pos[last]
         rows, cols = np.divmod(skey, n_t)
         indptr = np.zeros(n_p + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n_p), out=indptr[1:])
