@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_models() -> None:
     """Import every package's models so the metadata (and Alembic) sees all tables."""
+    import consult.analysis.jobs  # noqa: F401  (registers the recompute job handler)
     import consult.analysis.models  # noqa: F401
     import consult.jobs.models  # noqa: F401
     import consult.themes.models  # noqa: F401
@@ -60,6 +61,7 @@ def register_models() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from consult.accounts.views import bp as accounts
+    from consult.analysis.views import bp as analysis
     from consult.api.views import bp as api
     from consult.consultations.views import bp as consultations
     from consult.extensions import csrf
@@ -68,7 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.participation.views import bp as participation
 
     csrf.exempt(api)  # bearer tokens, never cookies: no cross-site request can carry them
-    for blueprint in (consultations, participation, moderation, accounts, api):
+    for blueprint in (consultations, participation, analysis, moderation, accounts, api):
         app.register_blueprint(blueprint)
     app.after_request(set_participant_cookie)
 
@@ -81,8 +83,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from consult.accounts.commands import create_user_command
+    from consult.analysis.commands import analyze_command
     from consult.consultations.commands import phase_group
     from consult.demo.commands import demo_group
 
-    for command in (create_user_command, phase_group, demo_group):
+    for command in (create_user_command, analyze_command, phase_group, demo_group):
         app.cli.add_command(command)

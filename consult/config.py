@@ -51,4 +51,6 @@ def load_config() -> dict[str, object]:
         "WTF_CSRF_TIME_LIMIT": None,
         # Jobs (analysis recomputes) run in a thread of the web process unless REDIS_URL is set.
         "CONSULT_JOBS_INLINE": False,
+        # New votes ask for a (debounced) recompute of their phase's analysis.
+        "CONSULT_AUTO_RECOMPUTE": True,
     }

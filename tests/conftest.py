@@ -115,6 +115,7 @@ def _make_app(url: str, **overrides):
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "CONSULT_JOBS_INLINE": True,
+        "CONSULT_AUTO_RECOMPUTE": False,
         **overrides,
     }
     return create_app(config)

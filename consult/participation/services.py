@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from consult.analysis.jobs import request_recompute
 from consult.consultations.models import Phase
 from consult.database import utcnow, write_transaction
 from consult.errors import Conflict, InvalidInput, NotFound
@@ -119,6 +120,7 @@ def record_vote(
     with write_transaction(db.session) as session:
         session.execute(_upsert(session), [{**row, "updated_at": now}])
         session.execute(insert(VoteHistory), [row])
+    request_recompute(phase.id)
 
 
 @dataclass(frozen=True)
