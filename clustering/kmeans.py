@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 
 __all__ = [
     "kmeans",
@@ -43,6 +44,10 @@ def assign(
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Index of the nearest centre for every row of ``x`` and the squared distance to it."""
     n = x.shape[0]
+    if x.shape[1] <= 3 and len(centers) > 16 and n > 1000:
+        # many centres in few dimensions (base clusters): a k-d tree over the centres
+        dist, labels = cKDTree(centers).query(x, k=1)
+        return labels.astype(np.int64), dist * dist
     labels = np.empty(n, dtype=np.int64)
     best = np.empty(n, dtype=np.float64)
     for start in range(0, n, _BLOCK):
