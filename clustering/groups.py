@@ -215,7 +215,7 @@ def base_clusters(
             n_init=1,
             max_iter=100,
             tol=1e-3,
-            algorithm="elkan",
+            algorithm="elkan" if n_clusters > 1 else "lloyd",
             random_state=random_state,
         ).fit(points)
     labels = km.labels_.astype(np.int64)
