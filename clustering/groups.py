@@ -204,6 +204,7 @@ def base_clusters(
         init = None
         ids = np.arange(min(k, len(np.unique(points, axis=0))), dtype=np.int64)
     if method == "polis":
+        assert init is not None  # polis starts from given or first distinct points
         labels, centers, kept = kmeans(points, init, max_iter=100, tol=0.01)
         return BaseClustering(labels, centers, ids[kept])
     n_clusters = len(ids) if init is None else len(init)

@@ -46,8 +46,9 @@ def assign(
     n = x.shape[0]
     if x.shape[1] <= 3 and len(centers) > 16 and n > 1000:
         # many centres in few dimensions (base clusters): a k-d tree over the centres
-        dist, labels = cKDTree(centers).query(x, k=1)
-        return labels.astype(np.int64), dist * dist
+        dist, nearest = cKDTree(centers).query(x, k=1)
+        dist = np.asarray(dist, dtype=np.float64)
+        return np.asarray(nearest, dtype=np.int64), dist * dist
     labels = np.empty(n, dtype=np.int64)
     best = np.empty(n, dtype=np.float64)
     for start in range(0, n, _BLOCK):
@@ -61,11 +62,13 @@ def assign(
 def _means(
     x: NDArray[np.float64], labels: NDArray[np.int64], k: int, weights: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    mass = np.bincount(labels, weights=weights, minlength=k)
+    mass = np.bincount(labels, weights=weights, minlength=k).astype(np.float64)
     sums = np.zeros((k, x.shape[1]))
     for dim in range(x.shape[1]):
         sums[:, dim] = np.bincount(labels, weights=weights * x[:, dim], minlength=k)
-    centers = np.divide(sums, mass[:, None], out=np.zeros_like(sums), where=mass[:, None] > 0)
+    centers: NDArray[np.float64] = np.divide(
+        sums, mass[:, None], out=np.zeros_like(sums), where=mass[:, None] > 0
+    )
     return centers, mass
 
 

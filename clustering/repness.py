@@ -195,7 +195,7 @@ def select_representative(
     cols = np.flatnonzero(eligible)
     for g in range(st.na.shape[0]):
         passes = ((st.rat[g] > z) & (st.pat[g] > z)) | ((st.rdt[g] > z) & (st.pdt[g] > z))
-        sufficient = [j for j in cols if passes[j]]
+        sufficient = [int(j) for j in cols if passes[j]]
         best = None
         if not sufficient:
             # Fallback: the largest max(rat, rdt) (the engine tracks it only while none pass).
