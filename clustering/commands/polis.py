@@ -62,7 +62,7 @@ def _write_atomically(path: Path, payload: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, ensure_ascii=False, separators=(",", ":"))
+            json.dump(payload, fh, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

@@ -81,7 +81,7 @@ def test_same_random_state_same_result_and_json_round_trip(three_camps):
     votes, truth, result = three_camps
     again = analyze(votes, random_state=0)
     assert comparable(again) == comparable(result)
-    restored = AnalysisResult.from_dict(json.loads(json.dumps(result.to_dict())))
+    restored = AnalysisResult.from_dict(json.loads(json.dumps(result.to_dict(), allow_nan=False)))
     assert comparable(restored) == comparable(result)
     assert (
         restored.participants.group_of(int(result.participants.ids[0]))
@@ -91,7 +91,7 @@ def test_same_random_state_same_result_and_json_round_trip(three_camps):
 
 def test_records_have_the_documented_shape(three_camps):
     votes, truth, result = three_camps
-    rec = json.loads(json.dumps(result.to_records()))
+    rec = json.loads(json.dumps(result.to_records(), allow_nan=False))
     assert set(rec) >= {
         "participants",
         "groups",
@@ -184,4 +184,6 @@ def test_degenerate_conversations_do_not_crash(method):
         method=method,
     )
     assert same.counts["n_groups"] <= 1
-    json.dumps(same.to_dict())
+    for r in (result, alone, same):
+        json.dumps(r.to_dict(), allow_nan=False)
+        json.dumps(r.to_records(), allow_nan=False)
