@@ -86,6 +86,14 @@ def register_commands(app: Flask) -> None:
     from consult.analysis.commands import analyze_command
     from consult.consultations.commands import phase_group
     from consult.demo.commands import demo_group
+    from consult.polis.commands import export_polis_command, import_polis_command
 
-    for command in (create_user_command, analyze_command, phase_group, demo_group):
+    for command in (
+        create_user_command,
+        analyze_command,
+        phase_group,
+        demo_group,
+        import_polis_command,
+        export_polis_command,
+    ):
         app.cli.add_command(command)

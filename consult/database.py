@@ -76,3 +76,61 @@ def write_transaction(session: Session | scoped_session) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+def dialect_insert(session: Session | scoped_session):
+    """The ``insert`` of the session's dialect, which knows ON CONFLICT (SQLite and PostgreSQL)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    name = session.get_bind().dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+def insert_rows(
+    session,
+    table,
+    rows: list[dict],
+    *,
+    conflict_keys: tuple[str, ...] = (),
+    update: tuple[str, ...] = (),
+) -> None:
+    """Bulk-insert ``rows`` (dicts with the same keys) into ``table`` inside the current transaction.
+
+    With ``conflict_keys``, a row that collides on them updates the ``update`` columns of the
+    existing row instead. PostgreSQL gets COPY (through a temporary table when there is a conflict
+    rule), SQLite a plain executemany: both are an order of magnitude faster than ORM or
+    multi-VALUES inserts for hundreds of thousands of rows.
+    """
+    if not rows:
+        return
+    table = getattr(table, "__table__", table)
+    columns = list(rows[0])
+    if session.get_bind().dialect.name != "postgresql":
+        statement = dialect_insert(session)(table)
+        if conflict_keys:
+            statement = statement.on_conflict_do_update(
+                index_elements=list(conflict_keys),
+                set_={c: statement.excluded[c] for c in update},
+            )
+        session.execute(statement, rows)
+        return
+    raw = session.connection().connection.driver_connection
+    names = ", ".join(columns)
+    target = table.name
+    with raw.cursor() as cursor:
+        if conflict_keys:
+            target = f"_consult_load_{table.name}"
+            cursor.execute(
+                f"CREATE TEMP TABLE {target} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP"
+            )
+        with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        if conflict_keys:
+            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in update) or None
+            action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+            cursor.execute(
+                f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {target} "
+                f"ON CONFLICT ({', '.join(conflict_keys)}) {action}"
+            )
+            cursor.execute(f"DROP TABLE {target}")

@@ -59,7 +59,10 @@ class Consultation(Base):
 
 class Phase(Base):
     __tablename__ = "phases"
-    __table_args__ = (UniqueConstraint("consultation_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "position"),
+        UniqueConstraint("consultation_id", "import_source"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
@@ -75,6 +78,8 @@ class Phase(Base):
         default=PhaseState.DRAFT,
     )
     strict_moderation: Mapped[bool] = mapped_column(default=True)
+    # Where an imported phase came from (e.g. "polis:pol.is/9xxwa9jpkm"); re-imports fill it again.
+    import_source: Mapped[str | None] = mapped_column(String(255))
 
     consultation: Mapped[Consultation] = relationship(back_populates="phases")
     statements: Mapped[list[Statement]] = relationship(
