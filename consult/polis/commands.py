@@ -40,7 +40,7 @@ def import_polis_command(export_dir: Path, slug: str | None) -> None:
 @click.argument("position", type=int)
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 def export_polis_command(slug: str, position: int, out_dir: Path) -> None:
-    """Write a phase as Pol.is CSVs (summary, comments, votes, participants-votes, comment-groups)."""
+    """Write a phase as Pol.is CSVs (summary, comments, votes, participants-votes, groups)."""
     try:
         counts = export_polis(get_phase(slug, position), out_dir)
     except ConsultError as exc:

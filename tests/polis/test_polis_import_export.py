@@ -1,4 +1,4 @@
-"""Pol.is import (idempotent, one transaction, clear errors) and export (readable by Pol.is tools)."""
+"""Pol.is import (idempotent, one transaction, clear errors) and export (readable by Pol.is)."""
 
 from __future__ import annotations
 
