@@ -8,7 +8,9 @@ log-loss without groups − log-loss with groups (nats per hidden vote). Pol.is'
 votes. For reference: a cold re-run of the Pol.is procedure (``method="polis"``) on the same
 visible votes, and our groups fitted on all votes (seeing the hidden ones, as Pol.is' did).
 Also: number of groups, share of Pol.is' clustered participants we cluster, adjusted Rand index
-against Pol.is' groups, and stability (ARI between our groupings of different 90 % subsets).
+against Pol.is' groups, stability (ARI between our groupings of different 90 % subsets) and, for
+exports with vote timestamps, how stable groups are when recomputed as votes arrive (60 %, 70 %,
+… 100 % of the votes by time), warm-started from the previous analysis or cold.
 
 Lifts are averaged over the seeds (default 0-9: the small conversations are noisy — London has
 ~64 hidden votes per seed); the sums are over conversations.
@@ -34,8 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from clustering.evaluation import hide_votes, lift  # noqa: E402
-from clustering.opinion_groups import analyze  # noqa: E402
+from clustering.opinion_groups import AnalysisResult, analyze  # noqa: E402
 from clustering.polis_export import read_export  # noqa: E402
+from clustering.votes import VoteMatrix  # noqa: E402
 
 DEFAULT_DIR = (
     Path(os.environ.get("CONSULT_SHARED_DIR", ROOT.parent / "shared")) / "datasets" / "polis"
@@ -88,6 +91,54 @@ def evaluate(folder: Path, seeds: list[int], **params: object) -> dict[str, obje
         if pairs
         else float("nan"),
     }
+
+
+def replay(folder: Path, **params: object) -> dict[str, float] | None:
+    """Recompute as votes arrive (60 %, 70 %, … 100 % by time), warm-started vs cold.
+
+    Returns the mean share of participants keeping their group id and the mean ARI between
+    consecutive analyses, for warm-started (``previous``) and cold recomputes; None without
+    vote timestamps.
+    """
+    export = read_export(folder)
+    if export.timestamps is None:
+        return None
+    cuts = np.quantile(export.timestamps, [0.6, 0.7, 0.8, 0.9, 1.0])
+    figures: dict[str, list[float]] = {
+        "warm_same": [],
+        "warm_ari": [],
+        "cold_same": [],
+        "cold_ari": [],
+    }
+    last: dict[str, AnalysisResult] = {}
+    for cut in cuts:
+        keep = export.timestamps <= cut
+        votes = VoteMatrix.from_votes(
+            export.participant_ids[keep],
+            export.statement_ids[keep],
+            export.values[keep],
+            order=export.timestamps[keep],
+            moderated_out=export.moderated_out,
+            meta=export.meta,
+        )
+        now = {
+            "warm": analyze(votes, previous=last.get("warm"), random_state=0, **params),
+            "cold": analyze(votes, random_state=0, **params),
+        }
+        for tag, result in now.items():
+            before = last.get(tag)
+            if before is None:
+                continue
+            old_ids = np.asarray(before.participants.ids)
+            old = np.asarray(before.participants.group)
+            new = np.asarray(result.participants.group)[
+                np.searchsorted(np.asarray(result.participants.ids), old_ids)
+            ]
+            both = (old >= 0) & (new >= 0)
+            figures[f"{tag}_same"].append(float(np.mean(old[both] == new[both])))
+            figures[f"{tag}_ari"].append(_ari(old, new))
+        last = now
+    return {k: float(np.mean(v)) for k, v in figures.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,6 +194,13 @@ def main(argv: list[str] | None = None) -> int:
             f"group_quality {name} stability ARI across seeds ours {res['stability_ours']:.3f} "
             f"polis-procedure-cold {res['stability_cold']:.3f}"
         )
+        steps = replay(folder, **params)
+        if steps is not None:
+            print(
+                f"group_quality {name} recompute as votes arrive: same group id "
+                f"{steps['warm_same']:.2f} warm-started vs {steps['cold_same']:.2f} cold; ARI "
+                f"between consecutive analyses {steps['warm_ari']:.2f} vs {steps['cold_ari']:.2f}"
+            )
     ratio = totals["lift_ours"] / totals["lift_polis"]
     seed_ratios = per_seed[:, 0] / per_seed[:, 1]
     print(
