@@ -181,8 +181,9 @@ def base_clusters(
     k : int, default 100
     method : {"consult", "polis"}
         "polis": the engine's Lloyd loop (≤ 100 steps, stop when no centre moves ≥ 0.01, empty
-        clusters dropped), cold-started from the first k distinct points. "consult": scikit-learn's
-        Lloyd (k-means++ cold start), much faster on large conversations.
+        clusters dropped), cold-started from the first k distinct points. "consult":
+        scikit-learn's k-means (Elkan, k-means++ cold start), much faster on large conversations;
+        the base clusters are then only map buckets and seeds for the group search.
     previous_labels : ndarray of int, shape (n,), optional
         Each participant's base-cluster id in the previous analysis (-1 if none): warm start.
     previous_ids : ndarray of int, optional
