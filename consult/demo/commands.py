@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from consult.analysis.services import recompute
+from consult.consultations.services import get_phase
 from consult.demo import content
 from consult.demo.loader import is_loaded, load_demo
 
@@ -23,10 +25,13 @@ def load_command(if_empty: bool) -> None:
             return
         raise click.ClickException("the database already has consultations; demo not loaded")
     counts = load_demo()
+    phase = get_phase(content.CONSULTATION["slug"], 1)
+    outcome = recompute(phase)
     click.echo(
         f"Loaded the demo consultation: {counts['statements']} statements, "
         f"{counts['participants']} simulated participants, {counts['votes']} votes."
     )
+    click.echo(f"Analysed phase 1: {outcome.snapshot.summary['n_groups']} opinion groups.")
     click.echo(
         f"Demo accounts (password {content.DEMO_PASSWORD!r}): "
         + ", ".join(f"{email} ({role})" for email, role, _ in content.DEMO_USERS)

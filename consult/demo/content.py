@@ -66,7 +66,7 @@ STATEMENTS: list[tuple[str, str, tuple[float, float, float]]] = [
     (
         "participation",
         "Online consultations on their own give too much weight to people who are already engaged.",
-        (0.60, 0.50, 0.85),
+        (0.45, 0.50, 0.88),
     ),
     (
         "participation",
@@ -76,17 +76,17 @@ STATEMENTS: list[tuple[str, str, tuple[float, float, float]]] = [
     (
         "civic space",
         "Protecting civic space should be a core goal of the strategy, not a side topic.",
-        (0.90, 0.30, 0.60),
+        (0.92, 0.30, 0.35),
     ),
     (
         "civic space",
         "The Partnership should speak out publicly when a member government restricts civil society.",
-        (0.90, 0.15, 0.55),
+        (0.90, 0.15, 0.30),
     ),
     (
         "civic space",
         "Laws that limit foreign funding of associations are a threat to open government.",
-        (0.85, 0.20, 0.50),
+        (0.85, 0.20, 0.30),
     ),
     (
         "civic space",
@@ -136,12 +136,12 @@ STATEMENTS: list[tuple[str, str, tuple[float, float, float]]] = [
     (
         "digital governance",
         "Artificial intelligence used by public administrations needs independent oversight.",
-        (0.85, 0.40, 0.65),
+        (0.88, 0.40, 0.45),
     ),
     (
         "climate",
         "Climate action should be a priority area of the next five-year strategy.",
-        (0.60, 0.45, 0.90),
+        (0.35, 0.45, 0.92),
     ),
     (
         "climate",
@@ -151,7 +151,7 @@ STATEMENTS: list[tuple[str, str, tuple[float, float, float]]] = [
     (
         "climate",
         "Climate is outside the Partnership's mandate and should be left to other organisations.",
-        (0.30, 0.60, 0.10),
+        (0.55, 0.60, 0.08),
     ),
     (
         "climate",
@@ -171,12 +171,12 @@ STATEMENTS: list[tuple[str, str, tuple[float, float, float]]] = [
     (
         "local open government",
         "The local programme should grow to include small and rural municipalities.",
-        (0.60, 0.50, 0.90),
+        (0.40, 0.50, 0.92),
     ),
     (
         "local open government",
         "National governments should share funding with local members that carry out reforms.",
-        (0.55, 0.30, 0.90),
+        (0.35, 0.30, 0.92),
     ),
     (
         "coalitions and leadership",
@@ -206,7 +206,7 @@ STATEMENTS: list[tuple[str, str, tuple[float, float, float]]] = [
     (
         "standards and benchmarks",
         "Members that repeatedly fail to meet minimum standards should face clear consequences.",
-        (0.85, 0.20, 0.60),
+        (0.88, 0.20, 0.35),
     ),
     (
         "standards and benchmarks",
@@ -221,7 +221,7 @@ STATEMENTS: list[tuple[str, str, tuple[float, float, float]]] = [
     (
         "standards and benchmarks",
         "Global rankings of countries discourage reformers more than they help them.",
-        (0.30, 0.75, 0.50),
+        (0.25, 0.75, 0.70),
     ),
     (
         "standards and benchmarks",

@@ -14,6 +14,7 @@ def test_demo_load_once(runner):
     first = runner.invoke(args=["demo", "load", "--if-empty"])
     assert first.exit_code == 0, first.output
     assert "Loaded the demo consultation" in first.output
+    assert "Analysed phase 1: 3 opinion groups." in first.output
     second = runner.invoke(args=["demo", "load", "--if-empty"])
     assert "nothing loaded" in second.output
     consultation = get_consultation("demo")
