@@ -19,10 +19,11 @@ from clustering.votes import VoteMatrix
 
 def random_votes(n: int, m: int, density: float, seed: int, **kwargs) -> VoteMatrix:
     rng = np.random.default_rng(seed)
-    mask = rng.random((n, m)) < density
-    rows, cols = np.nonzero(mask)
-    taste = rng.normal(size=(n, 2)) @ rng.normal(size=(2, m))
-    values = np.sign(taste[rows, cols] + rng.normal(scale=0.8, size=rows.size)).astype(int)
+    cells = np.unique(rng.integers(0, n * m, size=int(density * n * m)))
+    rows, cols = np.divmod(cells, m)
+    person, statement = rng.normal(size=(n, 2)), rng.normal(size=(2, m))
+    taste = (person[rows] * statement.T[cols]).sum(1)
+    values = np.sign(taste + rng.normal(scale=0.8, size=rows.size)).astype(int)
     values[rng.random(rows.size) < 0.1] = 0
     return VoteMatrix.from_votes(rows, cols, values, **kwargs)
 
