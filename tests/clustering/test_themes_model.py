@@ -20,6 +20,9 @@ SEEDS = (0, 1, 2)
 QUALITY_FLOOR = 0.35
 #: The issue's target; not reached with all-MiniLM-L6-v2 on our set (see test below).
 ISSUE_TARGET = 0.6
+#: Held-out set of 5 other topics (tests/data/themes_heldout.csv), written before any method ran
+#: on it: our defaults reach 0.670 for every seed there, above the issue's target.
+HELDOUT_FLOOR = 0.6
 
 TOPICS = {
     "transport": [
@@ -46,8 +49,8 @@ TOPICS = {
 }
 
 
-def load_labelled():
-    with (DATA / "themes_labelled.csv").open(encoding="utf-8") as handle:
+def load_labelled(name="themes_labelled.csv"):
+    with (DATA / name).open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     ids = [int(r["id"]) for r in rows]
     return ids, [r["text"] for r in rows], [r["language"] for r in rows], [r["topic"] for r in rows]
@@ -185,10 +188,24 @@ def test_quality_on_the_labelled_set_is_stable_across_seeds(labelled):
     assert max(scores) - min(scores) <= 0.05, scores
 
 
+@pytest.fixture(scope="module")
+def heldout(embedder):
+    ids, texts, languages, topics = load_labelled("themes_heldout.csv")
+    return ids, texts, languages, topics, embedder.embed(texts)
+
+
+def test_quality_on_the_heldout_set_meets_the_issue_target(heldout):
+    scores = ari_per_seed(heldout)
+    assert min(scores) >= HELDOUT_FLOOR, scores
+    assert max(scores) - min(scores) <= 0.05, scores
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 4 asks ARI >= 0.6; all-MiniLM-L6-v2 reaches 0.38 on our labelled set "
-    "(a supervised nearest-centroid classifier reaches 0.68 in leave-one-out): see report",
+    reason="issue 4 asks ARI >= 0.6 on 8 close topics; all-MiniLM-L6-v2 reaches 0.38 on our "
+    "labelled set (0.67 on the held-out set of 5 other topics), and no unsupervised method we "
+    "measured reaches 0.6 there, the best stay near 0.5 (supervised nearest-centroid 0.68): see "
+    "clustering/themes.py and the report",
 )
 def test_issue_target_ari_on_the_labelled_set(labelled):
     assert min(ari_per_seed(labelled)) >= ISSUE_TARGET
