@@ -56,6 +56,7 @@ def register_models() -> None:
     import consult.analysis.jobs  # noqa: F401  (registers the recompute job handler)
     import consult.analysis.models  # noqa: F401
     import consult.jobs.models  # noqa: F401
+    import consult.notes.models  # noqa: F401
     import consult.themes.models  # noqa: F401
 
 
@@ -66,11 +67,12 @@ def register_blueprints(app: Flask) -> None:
     from consult.consultations.views import bp as consultations
     from consult.extensions import csrf
     from consult.moderation.views import bp as moderation
+    from consult.notes.views import bp as notes
     from consult.participation.identity import set_participant_cookie
     from consult.participation.views import bp as participation
 
     csrf.exempt(api)  # bearer tokens, never cookies: no cross-site request can carry them
-    for blueprint in (consultations, participation, analysis, moderation, accounts, api):
+    for blueprint in (consultations, participation, analysis, moderation, notes, accounts, api):
         app.register_blueprint(blueprint)
     app.after_request(set_participant_cookie)
 
@@ -86,6 +88,7 @@ def register_commands(app: Flask) -> None:
     from consult.analysis.commands import analyze_command
     from consult.consultations.commands import phase_group
     from consult.demo.commands import demo_group
+    from consult.notes.commands import import_notes_command
     from consult.polis.commands import export_polis_command, import_polis_command
 
     for command in (
@@ -95,5 +98,6 @@ def register_commands(app: Flask) -> None:
         demo_group,
         import_polis_command,
         export_polis_command,
+        import_notes_command,
     ):
         app.cli.add_command(command)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -89,6 +90,8 @@ class Statement(Base):
     is_meta: Mapped[bool] = mapped_column(default=False)
     # Identifier in the source this statement was imported from (e.g. a Pol.is comment-id).
     external_id: Mapped[str | None] = mapped_column(String(64))
+    # False for points imported from community notes that are recorded but not put to online vote.
+    open_for_voting: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     phase: Mapped[Phase] = relationship(back_populates="statements")

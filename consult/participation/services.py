@@ -7,7 +7,7 @@ import random
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -66,11 +66,12 @@ def visible_condition(phase: Phase):
     """SQL condition for statements shown to voters in ``phase``.
 
     Strict moderation shows accepted statements only; otherwise pending ones are shown too.
-    Rejected statements are never shown.
+    Rejected statements are never shown, nor those not open for online voting (points imported
+    from community notes that are recorded but not put to the vote).
     """
     if phase.strict_moderation:
-        return Statement.moderation == Moderation.ACCEPTED
-    return Statement.moderation != Moderation.REJECTED
+        return and_(Statement.moderation == Moderation.ACCEPTED, Statement.open_for_voting)
+    return and_(Statement.moderation != Moderation.REJECTED, Statement.open_for_voting)
 
 
 def require_open(phase: Phase) -> None:
@@ -105,8 +106,9 @@ def record_vote(
     statement = db.session.get(Statement, statement_id)
     if statement is None or statement.phase_id != phase.id:
         raise NotFound(f"statement {statement_id} is not part of this phase")
-    votable = statement.moderation == Moderation.ACCEPTED or (
-        statement.moderation == Moderation.PENDING and not phase.strict_moderation
+    votable = statement.open_for_voting and (
+        statement.moderation == Moderation.ACCEPTED
+        or (statement.moderation == Moderation.PENDING and not phase.strict_moderation)
     )
     if not votable:
         raise Conflict(f"statement {statement_id} is not open for voting")
