@@ -17,6 +17,7 @@ def test_vote_and_add_statement(live_server, page):
     page.goto(base + "/")
     page.get_by_role("link", name=re.compile("Open Futures Partnership")).click()
     page.get_by_role("link", name="Take part").click()
+    page.wait_for_load_state("load")  # htmx (a deferred script) must be running before we vote
     expect(page.get_by_role("heading", level=1)).to_have_text("Relevance and role")
     progress = page.locator(".progress-label")
     expect(progress).to_have_text(re.compile(r"Statement 1 of \d+"))
