@@ -1,4 +1,4 @@
-"""Command line: ``python -m clustering polis EXPORT_DIR`` and ``python -m clustering themes CSV``."""
+"""Command line: `python -m clustering polis EXPORT_DIR` and `python -m clustering themes CSV`."""
 
 from __future__ import annotations
 

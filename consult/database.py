@@ -94,7 +94,7 @@ def insert_rows(
     conflict_keys: tuple[str, ...] = (),
     update: tuple[str, ...] = (),
 ) -> None:
-    """Bulk-insert ``rows`` (dicts with the same keys) into ``table`` inside the current transaction.
+    """Bulk-insert ``rows`` (dicts with the same keys) into ``table`` in the current transaction.
 
     With ``conflict_keys``, a row that collides on them updates the ``update`` columns of the
     existing row instead. PostgreSQL gets COPY (through a temporary table when there is a conflict
