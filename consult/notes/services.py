@@ -989,12 +989,15 @@ def public_statement_counts(phase: Phase) -> dict[int, int]:
 
 def imported_statements(
     conversation: CommunityConversation,
-) -> list[tuple[Statement, StatementSource]]:
-    """Every statement imported or linked from a conversation, with each source (host view)."""
+) -> list[tuple[Statement, list[StatementSource]]]:
+    """Every statement imported or linked from a conversation with its sources there (host view)."""
     rows = db.session.execute(
         select(Statement, StatementSource)
         .join(StatementSource, StatementSource.statement_id == Statement.id)
         .where(StatementSource.conversation_id == conversation.id)
         .order_by(StatementSource.upload_id, StatementSource.id)
     )
-    return [(statement, source) for statement, source in rows]
+    grouped: dict[int, tuple[Statement, list[StatementSource]]] = {}
+    for statement, source in rows:
+        grouped.setdefault(statement.id, (statement, []))[1].append(source)
+    return list(grouped.values())
