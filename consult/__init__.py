@@ -57,6 +57,7 @@ def register_models() -> None:
     import consult.analysis.models  # noqa: F401
     import consult.jobs.models  # noqa: F401
     import consult.notes.models  # noqa: F401
+    import consult.themes.jobs  # noqa: F401  (theme refresh job; statement changes request it)
     import consult.themes.models  # noqa: F401
 
 
@@ -74,6 +75,9 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api)  # bearer tokens, never cookies: no cross-site request can carry them
     for blueprint in (consultations, participation, analysis, moderation, notes, accounts, api):
         app.register_blueprint(blueprint)
+    from consult.themes.views import bp as themes
+
+    app.register_blueprint(themes)
     app.after_request(set_participant_cookie)
 
 
@@ -101,3 +105,6 @@ def register_commands(app: Flask) -> None:
         import_notes_command,
     ):
         app.cli.add_command(command)
+    from consult.themes.commands import themes_command
+
+    app.cli.add_command(themes_command)

@@ -15,6 +15,7 @@ from consult.extensions import db
 from consult.jobs.models import JobState
 from consult.jobs.services import latest_job
 from consult.participation.models import Statement
+from consult.themes.services import phase_theme_statistics
 
 bp = Blueprint("analysis", __name__, url_prefix="/c/<slug>/phase/<int:position>")
 
@@ -36,8 +37,10 @@ def results(slug: str, position: int):
         "running": job is not None and job.state in (JobState.QUEUED, JobState.RUNNING),
     }
     if snapshot is None:
+        context["themes"] = phase_theme_statistics(phase)
         return render_template("analysis/results.html", **context)
     result = load_result(snapshot)
+    context["themes"] = phase_theme_statistics(phase, snapshot, result)
     texts = dict(
         db.session.execute(
             select(Statement.id, Statement.text).where(Statement.phase_id == phase.id)
