@@ -33,6 +33,7 @@ from typing import Any
 from consult.errors import InvalidInput
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_CANDIDATES = 2000  # points per file: a conversation yields dozens, a preview stays usable
 TEXT_MIN = 10  # same rule as consult.participation.services (not imported: this module is pure)
 TEXT_MAX = 280
 FILE_TYPES = {
@@ -168,6 +169,12 @@ def parse_notes(filename: str, data: bytes, *, declared_encoding: str | None = N
     if not candidates:
         raise NotesError(
             "no points to import were found (only headings or empty lines).", filename=name
+        )
+    if len(candidates) > MAX_CANDIDATES:
+        raise NotesError(
+            f"{len(candidates):,} points were found; one file can hold at most "
+            f"{MAX_CANDIDATES:,}. Split the notes into one file per conversation or session.",
+            filename=name,
         )
     if not any(not c.dropped for c in candidates):
         skipped.append("every point found was too short or looked like a heading")

@@ -61,6 +61,10 @@ MAX_GROUPS = 20
 MAX_UPLOAD_BYTES = MAX_BYTES
 MAX_PARTICIPANTS = 1_000_000
 SIMILAR_HINTS = 3
+# Points of one file that may say the same thing. Stricter than the hint against existing
+# statements (0.5): with the default English model, unrelated French points of one file reach
+# 0.69 (tests/data/notes/dialogue-regional-sud.txt), while a repeated point scores above 0.8.
+TWIN_THRESHOLD = 0.75
 
 
 class AlreadyImported(Conflict):
@@ -357,7 +361,7 @@ def annotate(conversation: CommunityConversation, candidates: list[dict[str, Any
             for hit in hits
             if hit.statement_id != c["exact"]
         ][:SIMILAR_HINTS]
-    for pair in near_duplicate_pairs(mine, [c["key"] for c in kept]):
+    for pair in near_duplicate_pairs(mine, [c["key"] for c in kept], threshold=TWIN_THRESHOLD):
         first = next(c for c in kept if c["key"] == pair.first_id)
         second = next(c for c in kept if c["key"] == pair.second_id)
         first["twins"].append(second["key"])

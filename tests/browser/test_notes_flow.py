@@ -81,6 +81,8 @@ def test_record_preview_and_import_notes(live_server, page, embedder):
     textarea.fill("Short")
     page.locator(f"#{first_id}").get_by_role("button", name=re.compile("^Save point")).click()
     expect(page.locator(f"#{first_id} .field-error")).to_contain_text("at least 10 characters")
+    page.locator(f"#{first_id}").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot(page, f"notes-editing-{language}")), full_page=False)
     new_text = f"Publish the district budget as a one-page summary ({width}px)."
     page.locator(f"#{first_id} textarea").fill(new_text)
     page.locator(f"#{first_id}").get_by_role("button", name=re.compile("^Save point")).click()

@@ -367,3 +367,28 @@ def test_preview_edits_then_one_transaction_import(app, make_phase, staff, embed
         services.confirm_import(upload)
     with pytest.raises(services.AlreadyImported):
         services.start_upload(conversation, "regional-dialogue-north.md", data)
+
+
+@pytest.mark.model
+def test_twin_points_within_one_file_are_flagged_without_noise(app, make_phase, staff, embedder):
+    phase = make_phase(0)
+    conversation = services.create_conversation(
+        phase,
+        staff.create("host"),
+        title="Dialogue régional — Sud",
+        host_organisation="Réseau citoyen pour la transparence",
+        held_on="2026-03-21",
+        language="fr",
+        place="Ziguinchor",
+    )
+    upload, _ = services.start_upload(
+        conversation, "sud.txt", sample_bytes("dialogue-regional-sud.txt")
+    )
+    assert [c["twins"] for c in upload.candidates if c["twins"]] == []  # different points
+    budget = next(c for c in upload.candidates if c["text"].startswith("Publier le budget"))
+    added = services.add_candidate(
+        upload,
+        "Il faut publier une version simplifiée du budget communal, en français et en langues "
+        "nationales.",
+    )
+    assert added["twins"] == [budget["key"]]

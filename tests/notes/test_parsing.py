@@ -254,6 +254,12 @@ def test_file_over_the_limit():
         parse_notes("big.txt", data)
 
 
+def test_too_many_points_for_one_file():
+    data = b"".join(b"- Point number %d raised by the group.\n" % i for i in range(2001))
+    with pytest.raises(NotesError, match=r"many\.md: 2,001 points were found; one file can hold"):
+        parse_notes("many.md", data)
+
+
 def test_wrong_encoding_declared_by_the_host_names_line_and_column():
     data = "Compte rendu\nLes élus doivent rendre compte.\n".encode("cp1252")
     with pytest.raises(NotesError) as error:
