@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -403,7 +404,8 @@ def offline_support_for(statement_ids: Sequence[int]) -> dict | None:
 class PhaseThemes:
     """What the results page shows about themes: figures and where they come from."""
 
-    run: ThemeRun
+    run_id: int
+    run_created_at: datetime
     result: ThemeResult
     statistics: list  # list[ThemeStatistics], themes with statements in the phase
     snapshot_id: int | None
@@ -416,27 +418,54 @@ class PhaseThemes:
         return group_label(group_id)
 
 
+_STATISTICS_CACHE: OrderedDict[tuple, PhaseThemes] = OrderedDict()
+_STATISTICS_CACHE_SIZE = 32
+
+
 def phase_theme_statistics(phase: Phase, snapshot=None, analysis=None) -> PhaseThemes | None:
-    """Theme figures of a phase from the latest theme run and the given opinion snapshot."""
+    """Theme figures of a phase from the latest theme run and the given opinion snapshot.
+
+    Vote counts come from the phase's votes when the pair (theme run, snapshot) is first shown;
+    the figures are then kept in memory until either changes (a new snapshot follows new votes
+    within seconds), so a page view does not read every vote of the phase.
+    """
     from consult.analysis.services import phase_votes
     from consult.themes.statistics import theme_statistics
 
     run = latest_theme_run(phase.consultation_id)
     if run is None:
         return None
+    key = (
+        phase.id,
+        run.id,
+        run.created_at,
+        snapshot.id if snapshot is not None else None,
+        snapshot.created_at if snapshot is not None else None,
+    )
+    with _vector_lock:
+        cached = _STATISTICS_CACHE.get(key)
+        if cached is not None:
+            _STATISTICS_CACHE.move_to_end(key)
+            return cached
     result = load_theme_result(run)
     ids = phase_statement_ids(phase)
     stats = theme_statistics(
         result, analysis, phase_votes(phase), ids, offline=offline_support_for(ids)
     )
     group_ids = analysis.statements.group_ids.tolist() if analysis is not None else []
-    return PhaseThemes(
-        run=run,
+    figures = PhaseThemes(
+        run_id=run.id,
+        run_created_at=run.created_at,
         result=result,
         statistics=[s for s in stats if s.n_statements],
         snapshot_id=snapshot.id if snapshot is not None else None,
         group_ids=group_ids,
     )
+    with _vector_lock:
+        _STATISTICS_CACHE[key] = figures
+        while len(_STATISTICS_CACHE) > _STATISTICS_CACHE_SIZE:
+            _STATISTICS_CACHE.popitem(last=False)
+    return figures
 
 
 # --- duplicate hints and near-duplicate pairs ---------------------------------------------------
@@ -493,9 +522,10 @@ def _phase_vectors(
 
 
 def forget_cached_vectors() -> None:
-    """Empty the in-memory statement vectors (they are rebuilt from the database cache)."""
+    """Empty the in-memory statement vectors and theme figures (rebuilt from the database)."""
     with _vector_lock:
         _VECTOR_CACHE.clear()
+        _STATISTICS_CACHE.clear()
 
 
 def duplicate_threshold() -> float:

@@ -64,7 +64,9 @@ def test_curation_survives_recomputes_through_the_real_job(themed, staff):
     part = services.split_theme(consultation, contracts, split_off, user, label="Contract data")
     moved = themed.id_of(YOUTH[1])
     services.move_statement(consultation, moved, contracts, user)
-    assert db.session.scalar(select(func.count()).select_from(ThemeCuration)) == 4
+    set_aside = themed.id_of(YOUTH[3])
+    services.move_statement(consultation, set_aside, "other", user)
+    assert db.session.scalar(select(func.count()).select_from(ThemeCuration)) == 5
 
     # Shown at once, before any recompute: the latest run is still the first one.
     shown = services.current_themes(consultation)
@@ -81,6 +83,7 @@ def test_curation_survives_recomputes_through_the_real_job(themed, staff):
         assert {assignments[s] for s in split_off} == {part}
         assert assignments[themed.id_of(PROCUREMENT[0])] == contracts
         assert assignments[moved] == contracts
+        assert assignments[set_aside] == "other"
 
     for text in NEW_YOUTH:  # new statements: the job recomputes with the curation applied
         add_seed_statement(themed.phase1, text)
@@ -95,7 +98,7 @@ def test_curation_survives_recomputes_through_the_real_job(themed, staff):
     merged = services.current_themes(consultation).result
     check(merged)
     assert youth not in merged.theme_ids
-    assert all(merged.assignments()[themed.id_of(t)] == contracts for t in YOUTH)
+    assert all(merged.assignments()[themed.id_of(t)] == contracts for t in YOUTH[:3])
     add_seed_statement(themed.phase2, "Publish every energy licence and the studies behind it.")
     assert run_job(consultation)["changed"] is True
     check(services.current_themes(consultation).result)
