@@ -78,6 +78,9 @@ def register_blueprints(app: Flask) -> None:
     from consult.themes.views import bp as themes
 
     app.register_blueprint(themes)
+    from consult.jobs.views import bp as jobs
+
+    app.register_blueprint(jobs)
     app.after_request(set_participant_cookie)
 
 
@@ -108,3 +111,9 @@ def register_commands(app: Flask) -> None:
     from consult.themes.commands import themes_command
 
     app.cli.add_command(themes_command)
+    from consult.jobs.commands import jobs_group, worker_command
+    from consult.production.commands import copy_command, serve_command
+
+    for command in (serve_command, worker_command, jobs_group):
+        app.cli.add_command(command)
+    app.cli.commands["db"].add_command(copy_command)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from consult.errors import ConsultError
@@ -37,19 +41,41 @@ def register_error_pages(app: Flask) -> None:
             "This form was open too long or came from another site. Reload the page and try again.",
         )
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(exc: OperationalError):
+    def database_unavailable(exc: Exception):
+        """503 with Retry-After: the database is down, restarting, locked or out of connections.
+
+        Every write runs in one transaction, so the failed request saved nothing. The page is
+        rendered without touching the database (the full layout may need it for the signed-in
+        user), falling back to plain HTML if even that fails.
+        """
         from consult.extensions import db
 
-        db.session.rollback()
-        app.logger.warning("database unavailable: %s", exc.orig)
-        return _error(
-            503,
-            "Temporarily unavailable",
-            f"The database is not reachable right now. Nothing was saved; please try again in "
-            f"{RETRY_AFTER_SECONDS} seconds.",
-            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        with contextlib.suppress(Exception):  # the connection is gone; the pool replaces it
+            db.session.rollback()
+        app.logger.warning("database unavailable: %s", getattr(exc, "orig", None) or exc)
+        title = "Temporarily unavailable"
+        message = (
+            "The database is not reachable right now. Nothing was saved; please try again in "
+            f"{RETRY_AFTER_SECONDS} seconds."
         )
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if _wants_json():
+            body = {"error": message, "detail": {"retry_after": RETRY_AFTER_SECONDS}}
+            return jsonify(body), 503, headers
+        try:
+            page = render_template("error.html", status=503, title=title, message=message)
+        except Exception:
+            page = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{escape(message)}</p>"
+        return page, 503, headers
+
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(PoolTimeout, database_unavailable)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        if exc.connection_invalidated:  # the connection broke mid-request
+            return database_unavailable(exc)
+        raise exc
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -63,16 +63,20 @@ def _json_body() -> dict:
     return body
 
 
+def _bearer_token() -> str:
+    """The token of ``Authorization: Bearer <token>``, or a 401 asking for it."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "missing participant token: send Authorization: Bearer <token>")
+    return token.strip()
+
+
 def token_required(view):
     """Resolve ``Authorization: Bearer <token>`` to the participant, or answer 401."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "missing participant token: send Authorization: Bearer <token>")
-        participant = participation.participant_for_token(token.strip())
+        participant = participation.participant_for_token(_bearer_token())
         if participant is None:
             raise ApiError(401, "unknown participant token")
         g.participant = participant
@@ -168,10 +172,7 @@ def next_statement(phase_id: int):
     )
 
 
-@bp.post("/phases/<int:phase_id>/votes")
-@token_required
-def vote(phase_id: int):
-    phase = _public_phase(phase_id)
+def _vote_body() -> tuple[int, VoteValue]:
     body = _json_body()
     statement_id = body.get("statement_id")
     word = body.get("vote")
@@ -180,10 +181,25 @@ def vote(phase_id: int):
     if not isinstance(word, str):
         raise ApiError(400, "vote must be a string: agree, disagree or pass")
     try:
-        value = VoteValue.parse(word)
+        return statement_id, VoteValue.parse(word)
     except ValueError as exc:
         raise ApiError(422, str(exc), {"field": "vote"}) from None
-    participation.record_vote(phase, g.participant, statement_id, value)
+
+
+@bp.post("/phases/<int:phase_id>/votes")
+def vote(phase_id: int):
+    """The hot path: one database round trip on PostgreSQL (see ``participation.cast_vote``).
+
+    Errors keep the order of the other endpoints: token (401), phase (404), body (400, 422),
+    then phase open (409) and statement (404, 409).
+    """
+    token = _bearer_token()
+    try:
+        statement_id, value = _vote_body()
+    except ApiError:
+        participation.require_voter(token, phase_id)
+        raise
+    participation.cast_vote(phase_id, statement_id, value, token=token)
     return jsonify({"statement_id": statement_id, "vote": value.name.lower()})
 
 

@@ -6,15 +6,26 @@ import hashlib
 import random
 import secrets
 from dataclasses import dataclass
+from typing import NoReturn
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import (
+    DateTime,
+    SmallInteger,
+    and_,
+    bindparam,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from consult.analysis.jobs import request_recompute
-from consult.consultations.models import Phase
-from consult.database import utcnow, write_transaction
-from consult.errors import Conflict, InvalidInput, NotFound
+from consult.consultations.models import Phase, PhaseState
+from consult.database import IMMEDIATE, utcnow, write_transaction
+from consult.errors import Conflict, ConsultError, InvalidInput, NotFound
 from consult.extensions import db
 from consult.participation.models import (
     Moderation,
@@ -83,15 +94,101 @@ def require_open(phase: Phase) -> None:
         )
 
 
-def _upsert(session: Session):
-    """INSERT … ON CONFLICT DO UPDATE for the votes table, in the dialect of the session."""
-    dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert_fn(Vote.__table__)
-    return stmt.on_conflict_do_update(
-        index_elements=["participant_id", "statement_id"],
-        set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+class UnknownParticipant(ConsultError):
+    """A participant token that names nobody (HTTP 401)."""
+
+    status = 401
+
+
+def _votable(now):
+    """SQL conditions under which the joined statement and phase take a vote at ``now``.
+
+    The same rules as ``require_open`` and the statement checks in ``_refuse_vote``: the phase is
+    open and inside its dates; the statement is open for online voting and accepted, or pending
+    in a phase without strict moderation.
+    """
+    return (
+        Phase.state == PhaseState.OPEN,
+        or_(Phase.opens_at.is_(None), Phase.opens_at <= now),
+        or_(Phase.closes_at.is_(None), Phase.closes_at > now),
+        Statement.open_for_voting.is_(true()),
+        or_(
+            Statement.moderation == Moderation.ACCEPTED,
+            and_(
+                Statement.moderation == Moderation.PENDING,
+                Phase.strict_moderation.is_(false()),
+            ),
+        ),
     )
+
+
+_VOTE_COLUMNS = ["participant_id", "statement_id", "value", "created_at", "updated_at"]
+_vote_statements: dict[tuple[str, str], tuple] = {}
+
+
+def _vote_sql(dialect: str, who: str) -> tuple:
+    """The statements that write one vote, built once per dialect and voter lookup.
+
+    ``who`` is "token" (the voter is found by ``token_hash``) or "id" (by ``participant_id``).
+    The vote is written by one INSERT … SELECT … ON CONFLICT DO UPDATE whose SELECT yields a row
+    only if the participant exists and the statement may be voted on now, so checking and writing
+    is one round trip. On PostgreSQL the history row is appended by the same statement (a
+    data-modifying WITH); SQLite, which has no such WITH, appends it with a second INSERT.
+    """
+    key = (dialect, who)
+    if key not in _vote_statements:
+        now = bindparam("now", type_=DateTime())
+        value = bindparam("value", type_=SmallInteger())
+        voter = (
+            Participant.token_hash == bindparam("token_hash")
+            if who == "token"
+            else Participant.id == bindparam("participant_id")
+        )
+        target = (
+            select(Participant.id, Statement.id, value, now, now)
+            .select_from(Participant)
+            .join(Statement, Statement.id == bindparam("statement_id"))
+            .join(Phase, Phase.id == Statement.phase_id)
+            .where(voter, Statement.phase_id == bindparam("phase_id"), *_votable(now))
+        )
+        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        upsert = insert_fn(Vote).from_select(_VOTE_COLUMNS, target)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["participant_id", "statement_id"],
+            set_={"value": upsert.excluded.value, "updated_at": upsert.excluded.updated_at},
+        )
+        if dialect == "postgresql":
+            written = upsert.returning(
+                Vote.participant_id, Vote.statement_id, Vote.value, Vote.updated_at
+            ).cte("written")
+            history = (
+                insert(VoteHistory)
+                .from_select(
+                    ["participant_id", "statement_id", "value", "created_at"], select(written)
+                )
+                .returning(VoteHistory.participant_id)
+            )
+            _vote_statements[key] = (history, None)
+        else:
+            _vote_statements[key] = (upsert.returning(Vote.participant_id), insert(VoteHistory))
+    return _vote_statements[key]
+
+
+def _write_vote(connection, who: str, params: dict) -> int | None:
+    """Write the vote and its history row; the participant's id, or None if nothing was written."""
+    first, history = _vote_sql(connection.dialect.name, who)
+    participant_id = connection.execute(first, params).scalar()
+    if participant_id is not None and history is not None:
+        connection.execute(
+            history,
+            {
+                "participant_id": participant_id,
+                "statement_id": params["statement_id"],
+                "value": params["value"],
+                "created_at": params["now"],
+            },
+        )
+    return participant_id
 
 
 def record_vote(
@@ -100,8 +197,73 @@ def record_vote(
     """Store the participant's vote; a new vote on the same statement replaces the old one.
 
     The vote row is written with one INSERT … ON CONFLICT DO UPDATE, so parallel duplicate votes
-    leave exactly one row; every vote cast is also appended to the vote history.
+    leave exactly one row; every vote cast is also appended to the vote history, in the same
+    transaction. A vote the rules refuse raises NotFound or Conflict and writes nothing.
     """
+    params = {
+        "participant_id": participant.id,
+        "phase_id": phase.id,
+        "statement_id": statement_id,
+        "value": int(value),
+        "now": utcnow(),
+    }
+    with write_transaction(db.session) as session:
+        written = _write_vote(session.connection(), "id", params)
+    if written is None:
+        _refuse_vote(phase.id, statement_id)
+    request_recompute(phase.id)
+
+
+def cast_vote(phase_id: int, statement_id: int, value: VoteValue, *, token: str) -> None:
+    """Store a vote sent with a participant token: the API's hot path, as few round trips as can be.
+
+    On PostgreSQL this is one statement in autocommit (so, one transaction): it finds the
+    participant by the hash of the token, checks the statement and phase, upserts the vote and
+    appends the history row. On SQLite it is one BEGIN IMMEDIATE transaction of two statements.
+    Only when nothing was written does a second look find out why: UnknownParticipant (401),
+    NotFound (404: phase, draft phase or statement) or Conflict (409: phase or statement closed).
+    """
+    params = {
+        "token_hash": hash_token(token),
+        "phase_id": phase_id,
+        "statement_id": statement_id,
+        "value": int(value),
+        "now": utcnow(),
+    }
+    if db.session().in_transaction():  # like write_transaction: later reads see this vote
+        db.session.commit()
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            written = _write_vote(connection, "token", params)
+        else:
+            connection = connection.execution_options(**{IMMEDIATE: True})
+            with connection.begin():
+                written = _write_vote(connection, "token", params)
+    if written is None:
+        _refuse_vote(phase_id, statement_id, token=token)
+    request_recompute(phase_id)
+
+
+def require_voter(token: str, phase_id: int) -> Phase:
+    """The public phase ``phase_id`` if ``token`` names a participant; else 401 or 404."""
+    if participant_for_token(token) is None:
+        raise UnknownParticipant("unknown participant token")
+    phase = db.session.get(Phase, phase_id)
+    if phase is None or not phase.is_public:
+        raise NotFound(f"no phase with id {phase_id}")
+    return phase
+
+
+def _refuse_vote(phase_id: int, statement_id: int, *, token: str | None = None) -> NoReturn:
+    """Raise the error that explains why a vote was not written (the rare, slow path)."""
+    db.session.rollback()  # read what is committed now
+    if token is not None:
+        phase = require_voter(token, phase_id)
+    else:
+        phase = db.session.get(Phase, phase_id)
+        if phase is None:
+            raise NotFound(f"no phase with id {phase_id}")
     require_open(phase)
     statement = db.session.get(Statement, statement_id)
     if statement is None or statement.phase_id != phase.id:
@@ -112,17 +274,8 @@ def record_vote(
     )
     if not votable:
         raise Conflict(f"statement {statement_id} is not open for voting")
-    now = utcnow()
-    row = {
-        "participant_id": participant.id,
-        "statement_id": statement_id,
-        "value": int(value),
-        "created_at": now,
-    }
-    with write_transaction(db.session) as session:
-        session.execute(_upsert(session), [{**row, "updated_at": now}])
-        session.execute(insert(VoteHistory), [row])
-    request_recompute(phase.id)
+    # Only a change between the write and this look gets here (e.g. the phase just reopened).
+    raise Conflict("the vote could not be recorded just now; please send it again")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Production mode: the gunicorn server, copying a database to PostgreSQL, and their commands."""
