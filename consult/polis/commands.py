@@ -33,6 +33,10 @@ def import_polis_command(export_dir: Path, slug: str | None) -> None:
         if bar is not None:
             bar.__exit__(None, None, None)
     click.echo(report.describe())
+    click.echo(
+        f"Next: `consult analyze {report.consultation} {report.phase_position}` for opinion groups"
+        f" and `consult themes {report.consultation}` for themes."
+    )
 
 
 @click.command("export-polis")
