@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test install bench lint clean
+.PHONY: run test install bench lint clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+# Compiled catalogues (.mo) are build products, not committed: each is rebuilt when its .po changes.
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --domain=messages --locale=$* -i $< -o $@
+
+install: $(VENV)/.installed $(CATALOGUES:.po=.mo)
 
 run: install
 	mkdir -p instance
@@ -40,6 +45,16 @@ bench: $(VENV)/.bench-installed
 lint: install
 	$(BIN)/ruff check consult clustering tests benchmarks
 	$(BIN)/ruff format --check consult clustering tests benchmarks
+
+# Interface strings: extract from code and templates, merge into each catalogue (new or changed
+# strings come out empty or fuzzy), copy English msgids, compile, then list what needs translating.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext --add-location=file -w 100 \
+		--project=Consult --copyright-holder="Consult contributors" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -w 100 --ignore-obsolete
+	$(BIN)/python -m consult.i18n english
+	$(BIN)/pybabel compile -d translations --statistics
+	$(BIN)/python -m consult.i18n check || echo "Translate the entries above in translations/*/LC_MESSAGES/messages.po, then run make translations again."
 
 clean:
 	rm -rf $(VENV) .pytest_cache

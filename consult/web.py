@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -30,15 +31,22 @@ def _error(status: int, title: str, message: str, headers: dict | None = None):
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(ConsultError)
     def consult_error(exc: ConsultError):
-        titles = {404: "Not found", 409: "Not possible right now", 422: "Please check your input"}
-        return _error(exc.status, titles.get(exc.status, "Something is not right"), exc.message)
+        titles = {
+            404: _("Not found"),
+            409: _("Not possible right now"),
+            422: _("Please check your input"),
+        }
+        return _error(exc.status, titles.get(exc.status, _("Something is not right")), exc.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return _error(
             400,
-            "Form expired",
-            "This form was open too long or came from another site. Reload the page and try again.",
+            _("Form expired"),
+            _(
+                "This form was open too long or came from another site. "
+                "Reload the page and try again."
+            ),
         )
 
     def database_unavailable(exc: Exception):
@@ -53,10 +61,11 @@ def register_error_pages(app: Flask) -> None:
         with contextlib.suppress(Exception):  # the connection is gone; the pool replaces it
             db.session.rollback()
         app.logger.warning("database unavailable: %s", getattr(exc, "orig", None) or exc)
-        title = "Temporarily unavailable"
-        message = (
+        title = _("Temporarily unavailable")
+        message = _(
             "The database is not reachable right now. Nothing was saved; please try again in "
-            f"{RETRY_AFTER_SECONDS} seconds."
+            "%(seconds)d seconds.",
+            seconds=RETRY_AFTER_SECONDS,
         )
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if _wants_json():
@@ -79,19 +88,34 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        code = exc.code or 500
         messages = {
-            403: "Your account does not have access to this page.",
-            404: "There is nothing at this address.",
-            405: "This address does not accept that kind of request.",
-            413: "What you sent is too large.",
+            400: _("The request could not be understood."),
+            401: _("Please sign in to see that page."),
+            403: _("Your account does not have access to this page."),
+            404: _("There is nothing at this address."),
+            405: _("This address does not accept that kind of request."),
+            413: _("What you sent is too large."),
+            429: _("Too many requests in a short time. Please wait a moment and try again."),
         }
-        message = messages.get(exc.code or 500, exc.description or exc.name)
-        return _error(exc.code or 500, exc.name, message)
+        titles = {
+            400: _("Bad request"),
+            401: _("Sign-in needed"),
+            403: _("Forbidden"),
+            404: _("Not found"),
+            405: _("Not allowed"),
+            413: _("Too large"),
+            429: _("Too many requests"),
+        }
+        message = messages.get(code, exc.description or exc.name)
+        return _error(code, titles.get(code, exc.name), message)
 
     @app.errorhandler(500)
     def server_error(exc):
         return _error(
-            500, "Something went wrong", "An unexpected error happened on our side; it was logged."
+            500,
+            _("Something went wrong"),
+            _("An unexpected error happened on our side; it was logged."),
         )
 
 
@@ -108,14 +132,6 @@ def register_template_helpers(app: Flask) -> None:
             )
 
         return {"has_role": has_role}
-
-    @app.template_filter("datetime")
-    def format_datetime(value, fmt: str = "%-d %B %Y, %H:%M UTC"):
-        return value.strftime(fmt) if value else ""
-
-    @app.template_filter("date")
-    def format_date(value, fmt: str = "%-d %B %Y"):
-        return value.strftime(fmt) if value else ""
 
     @app.after_request
     def security_headers(response):

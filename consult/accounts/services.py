@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from consult.accounts.models import Role, User
@@ -19,19 +20,20 @@ MIN_PASSWORD = 10
 def create_user(email: str, password: str, role: Role | str, name: str = "") -> User:
     email = email.strip().lower()
     if not EMAIL_RE.match(email):
-        raise InvalidInput(f"{email!r} is not an e-mail address", field="email")
+        raise InvalidInput(_("%(email)r is not an e-mail address", email=email), field="email")
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(
-            f"the password needs at least {MIN_PASSWORD} characters", field="password"
+            _("the password needs at least %(min)d characters", min=MIN_PASSWORD),
+            field="password",
         )
     try:
         role = Role(role)
     except ValueError:
         roles = ", ".join(r.value for r in Role)
-        raise InvalidInput(f"role must be one of {roles}", field="role") from None
+        raise InvalidInput(_("role must be one of %(roles)s", roles=roles), field="role") from None
     with write_transaction(db.session) as session:
         if session.scalar(User.by_email(email)) is not None:
-            raise Conflict(f"an account for {email} already exists", field="email")
+            raise Conflict(_("an account for %(email)s already exists", email=email), field="email")
         user = User(email=email, name=name.strip(), role=role)
         user.set_password(password)
         session.add(user)

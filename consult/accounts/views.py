@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from consult.accounts.forms import LoginForm
@@ -24,6 +25,17 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def role_name(role: str) -> str:
+    """A staff role as a word of the reader's language."""
+    names = {
+        "admin": _("admin"),
+        "support": _("Support Unit"),
+        "host": _("host"),
+        "steering": _("Steering Committee"),
+    }
+    return names.get(role, role)
+
+
 def landing_page() -> str:
     """Where a signed-in user starts: the work their role is for."""
     if current_user.has_role(Role.SUPPORT):
@@ -41,9 +53,16 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
-            flash(f"Signed in as {user.display_name} ({user.role.value}).", "success")
+            flash(
+                _(
+                    "Signed in as %(name)s (%(role)s).",
+                    name=user.display_name,
+                    role=role_name(user.role.value),
+                ),
+                "success",
+            )
             return redirect(_safe_next(request.args.get("next")) or landing_page())
-        form.password.errors.append("E-mail or password is not right.")
+        form.password.errors.append(_("E-mail or password is not right."))
         status = 401
     elif request.method == "POST":
         status = 400
@@ -54,5 +73,5 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash("Signed out.", "success")
+    flash(_("Signed out."), "success")
     return redirect(url_for("consultations.home"))

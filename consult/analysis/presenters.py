@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from clustering.opinion_groups import AnalysisResult
 
 
@@ -68,7 +70,7 @@ def results_view(result: AnalysisResult, texts: dict[int, str]) -> ResultsView:
             lines.append(
                 StatementLine(
                     id=rep.statement_id,
-                    text=texts.get(rep.statement_id, f"statement {rep.statement_id}"),
+                    text=texts.get(rep.statement_id) or _("statement %(id)d", id=rep.statement_id),
                     direction=rep.direction,
                     share=rep.agree_share if agree else rep.disagree_share,
                     share_others=rep.agree_share_others if agree else rep.disagree_share_others,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import select
@@ -147,10 +147,11 @@ def recompute(phase: Phase, *, force: bool = False) -> RecomputeOutcome:
 
 
 def snapshot_age(snapshot: AnalysisSnapshot, now: datetime | None = None) -> str:
-    """'3 minutes ago'-style age of a snapshot, for pages."""
-    seconds = max(0, int(((now or utcnow()) - snapshot.created_at).total_seconds()))
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
-    return "just now"
+    """'3 minutes ago'-style age of a snapshot, for pages, in the reader's language."""
+    from flask_babel import format_timedelta
+    from flask_babel import gettext as _
+
+    delta = max(timedelta(0), (now or utcnow()) - snapshot.created_at)
+    if delta.total_seconds() < 60:
+        return _("just now")
+    return format_timedelta(-delta, add_direction=True, threshold=1.0)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
-from sqlalchemy import select
 
 from consult.accounts.models import Role
 from consult.analysis import presenters
 from consult.analysis.jobs import KIND, job_key
 from consult.analysis.services import latest_snapshot, load_result, snapshot_age
 from consult.consultations.services import get_phase
-from consult.extensions import db
+from consult.i18n import current_language
 from consult.jobs.models import JobState
 from consult.jobs.services import latest_job
-from consult.participation.models import Statement
+from consult.participation.translations import localized_texts
 from consult.themes.services import phase_theme_statistics
 
 bp = Blueprint("analysis", __name__, url_prefix="/c/<slug>/phase/<int:position>")
@@ -41,14 +40,12 @@ def results(slug: str, position: int):
         return render_template("analysis/results.html", **context)
     result = load_result(snapshot)
     context["themes"] = phase_theme_statistics(phase, snapshot, result)
-    texts = dict(
-        db.session.execute(
-            select(Statement.id, Statement.text).where(Statement.phase_id == phase.id)
-        ).all()
-    )
+    # Statements in the reader's language where a translation exists (the figures are the same).
+    texts, langs = localized_texts(phase.id, current_language())
     return render_template(
         "analysis/results.html",
         **context,
+        langs=langs,
         age=snapshot_age(snapshot),
         view=presenters.results_view(result, texts),
     )

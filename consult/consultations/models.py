@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.database import Base, utcnow
@@ -39,6 +39,10 @@ class Consultation(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en"])
+    # Title and description in other languages: {"fr": {"title": ..., "description": ...}}.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     phases: Mapped[list[Phase]] = relationship(
@@ -80,6 +84,10 @@ class Phase(Base):
     strict_moderation: Mapped[bool] = mapped_column(default=True)
     # Where an imported phase came from (e.g. "polis:pol.is/9xxwa9jpkm"); re-imports fill it again.
     import_source: Mapped[str | None] = mapped_column(String(255))
+    # Title and purpose in other languages: {"es": {"title": ..., "purpose": ...}}.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
 
     consultation: Mapped[Consultation] = relationship(back_populates="phases")
     statements: Mapped[list[Statement]] = relationship(

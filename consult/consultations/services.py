@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -29,7 +30,7 @@ def list_consultations(*, include_drafts: bool = False) -> list[Consultation]:
 def get_consultation(slug: str) -> Consultation:
     consultation = db.session.scalar(Consultation.by_slug(slug))
     if consultation is None:
-        raise NotFound(f"no consultation named {slug!r}")
+        raise NotFound(_("no consultation named %(slug)r", slug=slug))
     return consultation
 
 
@@ -41,14 +42,16 @@ def get_phase(slug: str, position: int) -> Phase:
         .where(Consultation.slug == slug, Phase.position == position)
     )
     if phase is None:
-        raise NotFound(f"consultation {slug!r} has no phase {position}")
+        raise NotFound(
+            _("consultation %(slug)r has no phase %(position)d", slug=slug, position=position)
+        )
     return phase
 
 
 def get_phase_by_id(phase_id: int) -> Phase:
     phase = db.session.get(Phase, phase_id)
     if phase is None:
-        raise NotFound(f"no phase with id {phase_id}")
+        raise NotFound(_("no phase with id %(id)d", id=phase_id))
     return phase
 
 
@@ -57,13 +60,15 @@ def create_consultation(
 ) -> Consultation:
     if not SLUG_RE.match(slug):
         raise InvalidInput(
-            "slug must be lower-case letters, digits and dashes (at most 64)", field="slug"
+            _("slug must be lower-case letters, digits and dashes (at most 64)"), field="slug"
         )
     if not title.strip():
-        raise InvalidInput("title is required", field="title")
+        raise InvalidInput(_("title is required"), field="title")
     with write_transaction(db.session) as session:
         if session.scalar(Consultation.by_slug(slug)) is not None:
-            raise Conflict(f"a consultation named {slug!r} already exists", field="slug")
+            raise Conflict(
+                _("a consultation named %(slug)r already exists", slug=slug), field="slug"
+            )
         consultation = Consultation(
             slug=slug, title=title.strip(), description=description, languages=languages or ["en"]
         )
@@ -81,9 +86,9 @@ def add_phase(
     strict_moderation: bool = True,
 ) -> Phase:
     if not title.strip():
-        raise InvalidInput("title is required", field="title")
+        raise InvalidInput(_("title is required"), field="title")
     if opens_at and closes_at and closes_at <= opens_at:
-        raise InvalidInput("the phase must close after it opens", field="closes_at")
+        raise InvalidInput(_("the phase must close after it opens"), field="closes_at")
     with write_transaction(db.session) as session:
         position = len(consultation.phases) + 1
         phase = Phase(
@@ -104,10 +109,56 @@ def set_phase_state(phase: Phase, state: PhaseState) -> Phase:
     if state == phase.state:
         return phase
     if state not in PHASE_TRANSITIONS[phase.state]:
-        allowed = ", ".join(s.value for s in PHASE_TRANSITIONS[phase.state]) or "nothing"
+        allowed = ", ".join(s.value for s in PHASE_TRANSITIONS[phase.state]) or _("nothing")
         raise Conflict(
-            f"a {phase.state.value} phase cannot become {state.value} (it can become: {allowed})"
+            _(
+                "a %(state)s phase cannot become %(new)s (it can become: %(allowed)s)",
+                state=phase.state.value,
+                new=state.value,
+                allowed=allowed,
+            )
         )
     with write_transaction(db.session):
         phase.state = state
     return phase
+
+
+TRANSLATABLE = {"consultation": ("title", "description"), "phase": ("title", "purpose")}
+
+
+def set_translation(target: Consultation | Phase, language: str, **fields: str | None):
+    """Store ``target``'s title and description (consultation) or purpose (phase) in ``language``.
+
+    Only the given fields change; an empty string removes that field's translation. Pages show
+    the translation to readers of ``language`` and fall back to the original otherwise.
+    """
+    kind = "consultation" if isinstance(target, Consultation) else "phase"
+    allowed = TRANSLATABLE[kind]
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        raise InvalidInput(
+            _("a %(kind)s has no field %(field)s to translate", kind=kind, field=unknown[0])
+        )
+    code = (language or "").strip().lower()
+    if not re.match(r"^[a-z]{2,3}$", code):
+        raise InvalidInput(
+            _("Choose a language code of two or three letters, such as en, fr or es."),
+            field="language",
+        )
+    current = dict(target.translations or {})
+    entry = dict(current.get(code) or {})
+    for name, value in fields.items():
+        if value is None:
+            continue
+        text = value.strip()
+        if text:
+            entry[name] = text
+        else:
+            entry.pop(name, None)
+    if entry:
+        current[code] = entry
+    else:
+        current.pop(code, None)
+    with write_transaction(db.session):
+        target.translations = current  # a new dict, so the JSON column is written
+    return target

@@ -12,12 +12,14 @@ from consult.accounts.models import Role, User
 from consult.consultations.models import Consultation, Phase, PhaseState
 from consult.database import utcnow, write_transaction
 from consult.demo import content
+from consult.demo import translations as demo_translations
 from consult.extensions import db
 from consult.participation.models import (
     Moderation,
     Origin,
     Participant,
     Statement,
+    StatementTranslation,
     Vote,
     VoteHistory,
 )
@@ -34,7 +36,9 @@ def load_demo(*, seed: int = SEED) -> dict[str, int]:
     rng = np.random.default_rng(seed)
     now = utcnow()
     with write_transaction(db.session) as session:
-        consultation = Consultation(**content.CONSULTATION)
+        consultation = Consultation(
+            **content.CONSULTATION, translations=demo_translations.CONSULTATION
+        )
         session.add(consultation)
         for position, spec in enumerate(content.PHASES, start=1):
             phase = Phase(
@@ -45,6 +49,7 @@ def load_demo(*, seed: int = SEED) -> dict[str, int]:
                 state=PhaseState(spec["state"]),
                 opens_at=now - timedelta(days=14) if position == 1 else None,
                 strict_moderation=True,
+                translations=demo_translations.PHASES[position - 1],
             )
             session.add(phase)
         session.flush()
@@ -105,6 +110,21 @@ def load_demo(*, seed: int = SEED) -> dict[str, int]:
                 user = User(email=email, role=Role(role), name=name)
                 user.set_password(content.DEMO_PASSWORD)
                 session.add(user)
+        session.flush()
+        translator = session.scalar(select(User).where(User.role == Role.SUPPORT).limit(1))
+        for statement, (fr, es) in zip(seeds, demo_translations.STATEMENTS, strict=True):
+            for language, text in (("fr", fr), ("es", es)):
+                session.add(
+                    StatementTranslation(
+                        statement_id=statement.id,
+                        language=language,
+                        text=text,
+                        entered_by_id=translator.id if translator else None,
+                        entered_by_role=Role.SUPPORT.value,
+                        created_at=now - timedelta(days=14),
+                        updated_at=now - timedelta(days=14),
+                    )
+                )
     return {
         "statements": len(seeds) + len(content.PENDING) + 1,
         "participants": len(participants),

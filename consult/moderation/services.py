@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -14,13 +15,20 @@ from consult.errors import InvalidInput, NotFound
 from consult.extensions import db
 from consult.participation.models import Moderation, Statement
 
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogue without translating it (it is stored in English)."""
+    return message
+
+
+# Stored in English (the reason is part of the record); pages show them with gettext.
 REJECTION_REASONS = (
-    "Off topic",
-    "Duplicate of another statement",
-    "Personal attack or abusive language",
-    "Contains personal information",
-    "More than one idea: please split",
-    "Spam or advertising",
+    N_("Off topic"),
+    N_("Duplicate of another statement"),
+    N_("Personal attack or abusive language"),
+    N_("Contains personal information"),
+    N_("More than one idea: please split"),
+    N_("Spam or advertising"),
 )
 
 
@@ -57,20 +65,25 @@ def decide(
 ) -> list[Statement]:
     """Accept or reject statements; a rejection needs a reason. All or nothing."""
     if decision not in (Moderation.ACCEPTED, Moderation.REJECTED):
-        raise InvalidInput("decision must be accept or reject", field="decision")
+        raise InvalidInput(_("decision must be accept or reject"), field="decision")
     reason = " ".join((reason or "").split())
     if decision == Moderation.REJECTED and not reason:
         raise InvalidInput(
-            "Give a reason for rejecting: participants and reports show it.", field="reason"
+            _("Give a reason for rejecting: participants and reports show it."), field="reason"
         )
     ids = sorted({int(i) for i in statement_ids})
     if not ids:
-        raise InvalidInput("Select at least one statement.", field="statement_ids")
+        raise InvalidInput(_("Select at least one statement."), field="statement_ids")
     with write_transaction(db.session) as session:
         statements = list(session.scalars(select(Statement).where(Statement.id.in_(ids))))
         missing = set(ids) - {s.id for s in statements}
         if missing:
-            raise NotFound(f"no statement with id {', '.join(map(str, sorted(missing)))}")
+            raise NotFound(
+                _(
+                    "no statement with id %(ids)s",
+                    ids=", ".join(map(str, sorted(missing))),
+                )
+            )
         now = utcnow()
         for statement in statements:
             statement.moderation = decision

@@ -96,9 +96,38 @@ class Statement(Base):
 
     phase: Mapped[Phase] = relationship(back_populates="statements")
     author: Mapped[Participant | None] = relationship()
+    translations: Mapped[list[StatementTranslation]] = relationship(
+        back_populates="statement",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="StatementTranslation.language",
+    )
 
     def __repr__(self) -> str:
         return f"<Statement {self.id} {self.moderation}>"
+
+
+class StatementTranslation(Base):
+    """A statement in another language, entered by the Support Unit or a community host.
+
+    Participants reading in ``language`` see this text; their votes still go to the statement
+    (there is no vote on a translation). ``entered_by_role`` keeps who vouched for the text even
+    if the account is later removed.
+    """
+
+    __tablename__ = "statement_translations"
+    __table_args__ = (UniqueConstraint("statement_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entered_by_role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    statement: Mapped[Statement] = relationship(back_populates="translations")
 
 
 class Vote(Base):

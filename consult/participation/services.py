@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import NoReturn
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     DateTime,
     SmallInteger,
@@ -36,6 +37,7 @@ from consult.participation.models import (
     VoteHistory,
     VoteValue,
 )
+from consult.participation.translations import statement_language
 
 TEXT_MIN = 10
 TEXT_MAX = 280
@@ -57,7 +59,7 @@ def create_participant(xid: str | None = None) -> tuple[Participant, str]:
         if xid:
             xid = xid.strip()
             if not 1 <= len(xid) <= 255:
-                raise InvalidInput("xid must be 1 to 255 characters", field="xid")
+                raise InvalidInput(_("xid must be 1 to 255 characters"), field="xid")
             participant = session.scalar(select(Participant).where(Participant.xid == xid))
         if participant is None:
             participant = Participant(token_hash=hash_token(token), xid=xid or None)
@@ -85,11 +87,25 @@ def visible_condition(phase: Phase):
     return and_(Statement.moderation != Moderation.REJECTED, Statement.open_for_voting)
 
 
+def state_name(state: str) -> str:
+    """A phase state as a word of the reader's language (draft, open, closed, published)."""
+    names = {
+        "draft": _("a draft"),
+        "open": _("open"),
+        "closed": _("closed"),
+        "published": _("published"),
+    }
+    return names.get(state, state)
+
+
 def require_open(phase: Phase) -> None:
     if not phase.accepts_input():
         raise Conflict(
-            f"phase {phase.position} is {phase.state.value}: "
-            "it does not take votes or statements now",
+            _(
+                "phase %(position)d is %(state)s: it does not take votes or statements now",
+                position=phase.position,
+                state=state_name(phase.state.value),
+            ),
             detail={"state": phase.state.value},
         )
 
@@ -263,19 +279,19 @@ def _refuse_vote(phase_id: int, statement_id: int, *, token: str | None = None) 
     else:
         phase = db.session.get(Phase, phase_id)
         if phase is None:
-            raise NotFound(f"no phase with id {phase_id}")
+            raise NotFound(_("no phase with id %(id)d", id=phase_id))
     require_open(phase)
     statement = db.session.get(Statement, statement_id)
     if statement is None or statement.phase_id != phase.id:
-        raise NotFound(f"statement {statement_id} is not part of this phase")
+        raise NotFound(_("statement %(id)d is not part of this phase", id=statement_id))
     votable = statement.open_for_voting and (
         statement.moderation == Moderation.ACCEPTED
         or (statement.moderation == Moderation.PENDING and not phase.strict_moderation)
     )
     if not votable:
-        raise Conflict(f"statement {statement_id} is not open for voting")
+        raise Conflict(_("statement %(id)d is not open for voting", id=statement_id))
     # Only a change between the write and this look gets here (e.g. the phase just reopened).
-    raise Conflict("the vote could not be recorded just now; please send it again")
+    raise Conflict(_("the vote could not be recorded just now; please send it again"))
 
 
 @dataclass(frozen=True)
@@ -357,16 +373,24 @@ UNSEEN_PRIORITY = (0.25 * 9) ** 2
 def validate_text(text: object) -> str:
     """Normalise whitespace and check the length rule; raises InvalidInput with a clear message."""
     if not isinstance(text, str):
-        raise InvalidInput("text must be a string", field="text")
+        raise InvalidInput(_("text must be a string"), field="text")
     text = " ".join(text.split())
     if len(text) < TEXT_MIN:
         raise InvalidInput(
-            f"A statement needs at least {TEXT_MIN} characters (this one has {len(text)}).",
+            _(
+                "A statement needs at least %(min)d characters (this one has %(length)d).",
+                min=TEXT_MIN,
+                length=len(text),
+            ),
             field="text",
         )
     if len(text) > TEXT_MAX:
         raise InvalidInput(
-            f"A statement can have at most {TEXT_MAX} characters (this one has {len(text)}).",
+            _(
+                "A statement can have at most %(max)d characters (this one has %(length)d).",
+                max=TEXT_MAX,
+                length=len(text),
+            ),
             field="text",
         )
     return text
@@ -382,14 +406,14 @@ def add_statement(phase: Phase, participant: Participant, text: object) -> State
         )
         if duplicate is not None:
             raise Conflict(
-                "This statement is already in the conversation: vote on it instead.",
+                _("This statement is already in the conversation: vote on it instead."),
                 field="text",
                 detail={"statement_id": duplicate.id},
             )
         statement = Statement(
             phase_id=phase.id,
             text=clean,
-            language=phase.consultation.default_language,
+            language=statement_language(clean, phase.consultation),
             origin=Origin.ONLINE,
             author_id=participant.id,
             moderation=Moderation.PENDING,
@@ -405,7 +429,7 @@ def add_seed_statement(phase: Phase, text: str, language: str | None = None) -> 
         statement = Statement(
             phase_id=phase.id,
             text=clean,
-            language=language or phase.consultation.default_language,
+            language=language or statement_language(clean, phase.consultation),
             origin=Origin.SEED,
             moderation=Moderation.ACCEPTED,
             moderated_at=utcnow(),

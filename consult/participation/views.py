@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from consult.accounts.models import Role
 from consult.consultations.services import get_phase
 from consult.errors import ConsultError
+from consult.i18n import current_language
 from consult.participation import services
 from consult.participation.identity import current_participant, ensure_participant
 from consult.participation.models import VoteValue
 from consult.participation.routing import phase_priorities
+from consult.participation.translations import shown_statement
 
 bp = Blueprint("participation", __name__, url_prefix="/c/<slug>/phase/<int:position>")
 
-VOTE_LABELS = {VoteValue.AGREE: "Agree", VoteValue.DISAGREE: "Disagree", VoteValue.PASS: "Pass"}
+
+def vote_label(value: VoteValue) -> str:
+    """The button's word for a vote, in the reader's language."""
+    labels = {
+        VoteValue.AGREE: _("Agree"),
+        VoteValue.DISAGREE: _("Disagree"),
+        VoteValue.PASS: _("Pass"),
+    }
+    return labels[value]
 
 
 def _visible_phase(slug: str, position: int):
@@ -39,10 +50,14 @@ def _card_context(phase, *, message: str | None = None, error: str | None = None
         statement = services.next_statement(
             phase, participant, priorities=phase_priorities(phase.id)
         )
+    shown = None
+    if statement is not None:
+        shown = shown_statement(statement, current_language(), phase.consultation.default_language)
     return {
         "phase": phase,
         "consultation": phase.consultation,
         "statement": statement,
+        "shown": shown,
         "progress": services.progress(phase, participant),
         "message": message,
         "error": error,
@@ -68,9 +83,15 @@ def vote(slug: str, position: int):
         value = VoteValue.parse(request.form.get("vote", ""))
         statement_id = int(request.form.get("statement_id", ""))
         services.record_vote(phase, ensure_participant(), statement_id, value)
-        message = f"Your vote “{VOTE_LABELS[value]}” was recorded."
+        message = _("Your vote “%(vote)s” was recorded.", vote=vote_label(value))
     except ValueError as exc:
-        error = str(exc) if "vote must be" in str(exc) else "That vote could not be read."
+        if "vote must be" in str(exc):
+            error = _(
+                "The vote must be agree, disagree or pass, not “%(word)s”.",
+                word=request.form.get("vote", ""),
+            )
+        else:
+            error = _("That vote could not be read.")
     except ConsultError as exc:
         error = exc.message
     if not _is_htmx():
@@ -105,12 +126,12 @@ def add_statement(slug: str, position: int):
             {"Vary": "HX-Request"},
         )
     if phase.strict_moderation:
-        message = (
+        message = _(
             "Thank you! Your statement was received; it will be shown to others once a "
             "moderator has accepted it."
         )
     else:
-        message = "Thank you! Your statement is now part of the conversation."
+        message = _("Thank you! Your statement is now part of the conversation.")
     if not _is_htmx():
         flash(message, "success")
         return redirect(url_for(".phase_page", slug=slug, position=position))
