@@ -6,9 +6,19 @@ is merged into a larger one or a large group is cut in two. Here the participant
 clustered are regrouped with k forced to each value in ``ks`` (default 2, 3, 4, 5) by the same
 method the analysis uses for its groups (:func:`clustering.groups.consult_groups`: starts from the
 analysis' own map and base clusters, refined on the votes; seeded, so deterministic), and the
-cautious consensus label of :mod:`clustering.uncertainty` ("agree" / "disagree" / none) is
-recomputed for every statement at every k. A statement's label **holds** when it is the same
-non-empty label at every k; it is **fragile** when it is a consensus at some k but not at all.
+consensus label is recomputed for every statement at every k:
+
+* ``"agree"`` / ``"disagree"`` — the cautious label of :mod:`clustering.uncertainty`: every
+  group's 90 % lower bound clears the threshold;
+* ``"agree?"`` / ``"disagree?"`` — every group's share clears the threshold but some group's
+  interval is too wide to be sure (more groups are smaller groups: this is a question of sample
+  size, not of disagreement);
+* ``""`` — some group's share is below the threshold: at this k, not every group agrees.
+
+A statement's consensus **holds** when no formed k contradicts it (every k says the same
+direction, sure or not) and at least one k is sure; it is **fragile** when some k is sure and
+another k contradicts it (``""`` or the other direction) — the label hinges on the number of
+groups.
 
 The group method may fail to form k groups (every candidate partition leaves a group under the
 minimum size, typically when the votes hold fewer real groups than k); up to ``n_attempts``
@@ -30,7 +40,7 @@ from sklearn.utils import check_random_state
 from clustering.groups import VoteOutcomes, consult_groups
 from clustering.opinion_groups import AnalysisResult
 from clustering.repness import group_counts
-from clustering.uncertainty import NONE, consensus_labels
+from clustering.uncertainty import AGREE, DISAGREE, NONE, consensus_labels
 from clustering.votes import VoteMatrix
 
 __all__ = ["RobustnessResult", "consensus_robustness"]
@@ -56,7 +66,7 @@ class RobustnessResult:
     group_sizes : tuple of tuple of int
         Their sizes, largest first.
     labels : ndarray of str, shape (len(ks), m)
-        "agree", "disagree" or "" per k and statement.
+        "agree", "disagree", "agree?", "disagree?" or "" per k and statement (module docstring).
     threshold, level : float
         Of the consensus rule.
     """
@@ -74,19 +84,31 @@ class RobustnessResult:
         """Per k: at least two groups were formed (only those count in holds / fragile)."""
         return np.array([g >= 2 for g in self.n_groups], dtype=bool)
 
+    def _direction(self, direction: str) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        rows = self.labels[self.formed]
+        sure = (rows == direction).any(0)
+        kept = ((rows == direction) | (rows == direction + "?")).all(0)
+        return sure, kept
+
     @property
     def holds(self) -> NDArray[np.bool_]:
-        """Per statement: the same consensus label at every k that formed groups."""
-        rows = self.labels[self.formed]
-        if rows.shape[0] == 0:
+        """Per statement: one direction at every formed k (sure at one k at least)."""
+        if not self.formed.any():
             return np.zeros(len(self.statement_ids), dtype=bool)
-        first = rows[0]
-        return (first != NONE) & (rows == first).all(0)
+        out = np.zeros(len(self.statement_ids), dtype=bool)
+        for direction in (AGREE, DISAGREE):
+            sure, kept = self._direction(direction)
+            out |= sure & kept
+        return out
 
     @property
     def fragile(self) -> NDArray[np.bool_]:
-        """Per statement: a consensus at some formed k but not the same one at all."""
-        return (self.labels[self.formed] != NONE).any(0) & ~self.holds
+        """Per statement: sure consensus at some formed k, contradicted at another."""
+        if not self.formed.any():
+            return np.zeros(len(self.statement_ids), dtype=bool)
+        rows = self.labels[self.formed]
+        sure = ((rows == AGREE) | (rows == DISAGREE)).any(0)
+        return sure & ~self.holds
 
     def labels_of(self, statement_id: int) -> dict[int, str]:
         """k → label for one statement; raises KeyError."""
@@ -118,7 +140,7 @@ class RobustnessResult:
                 ks=ks,
                 n_groups=tuple(int(x) for x in d["n_groups"]),
                 group_sizes=tuple(tuple(int(x) for x in s) for s in d["group_sizes"]),
-                labels=_ro(np.array(d["labels"], dtype="<U8").reshape(len(ks), m)),
+                labels=_ro(np.array(d["labels"], dtype="<U9").reshape(len(ks), m)),
                 threshold=float(d["threshold"]),
                 level=float(d["level"]),
             )
@@ -179,7 +201,7 @@ def consensus_robustness(
     n, m = votes.shape
     eligible = votes.voted_mask() & ~votes.zeroed_mask()
     clustered = np.flatnonzero(np.asarray(p.group) >= 0)
-    labels_out = np.full((len(ks), m), NONE, dtype="<U8")
+    labels_out = np.full((len(ks), m), NONE, dtype="<U9")
     n_groups: list[int] = []
     sizes: list[tuple[int, ...]] = []
     if clustered.size == 0:
@@ -216,7 +238,7 @@ def consensus_robustness(
         full = np.full(n, -1, dtype=np.int64)
         full[clustered] = res.labels
         counts = group_counts(votes, full, res.k)
-        labels_out[i] = consensus_labels(
+        sure = consensus_labels(
             counts.agree,
             counts.disagree,
             counts.votes,
@@ -224,6 +246,12 @@ def consensus_robustness(
             level=level,
             eligible=eligible,
         )
+        denom = np.maximum(counts.votes, 1)
+        voted = (counts.votes > 0).all(0) & eligible
+        leaning = np.full(m, NONE, dtype="<U9")
+        leaning[voted & (counts.agree / denom >= threshold).all(0)] = AGREE + "?"
+        leaning[voted & (counts.disagree / denom >= threshold).all(0)] = DISAGREE + "?"
+        labels_out[i] = np.where(sure != NONE, sure, leaning)
         n_groups.append(int(res.k))
         sizes.append(tuple(sorted(np.bincount(res.labels, minlength=res.k).tolist(), reverse=True)))
     return RobustnessResult(

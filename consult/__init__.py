@@ -29,9 +29,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from flask_babel import gettext
-
-    from consult import i18n
     from consult.accounts.models import User
     from consult.extensions import csrf, db, login_manager, migrate
 
@@ -42,9 +39,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    # Translated when flashed (the msgid is in the catalogue through consult.web's 401 page).
     login_manager.login_message = "Please sign in to see that page."
-    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
@@ -54,7 +49,6 @@ def register_extensions(app: Flask) -> None:
     from consult.web import register_template_helpers
 
     register_template_helpers(app)
-    i18n.init_app(app)
 
 
 def register_models() -> None:
@@ -62,6 +56,8 @@ def register_models() -> None:
     import consult.analysis.jobs  # noqa: F401  (registers the recompute job handler)
     import consult.analysis.models  # noqa: F401
     import consult.jobs.models  # noqa: F401
+    import consult.maps.jobs  # noqa: F401  (map extras job; new snapshots request it)
+    import consult.maps.models  # noqa: F401
     import consult.notes.models  # noqa: F401
     import consult.themes.jobs  # noqa: F401  (theme refresh job; statement changes request it)
     import consult.themes.models  # noqa: F401
@@ -84,6 +80,9 @@ def register_blueprints(app: Flask) -> None:
     from consult.themes.views import bp as themes
 
     app.register_blueprint(themes)
+    from consult.maps.views import bp as maps
+
+    app.register_blueprint(maps)
     from consult.jobs.views import bp as jobs
 
     app.register_blueprint(jobs)
@@ -100,7 +99,6 @@ def register_commands(app: Flask) -> None:
     from consult.accounts.commands import create_user_command
     from consult.analysis.commands import analyze_command
     from consult.consultations.commands import phase_group
-    from consult.consultations.translation_commands import translate_group
     from consult.demo.commands import demo_group
     from consult.notes.commands import import_notes_command
     from consult.polis.commands import export_polis_command, import_polis_command
@@ -109,7 +107,6 @@ def register_commands(app: Flask) -> None:
         create_user_command,
         analyze_command,
         phase_group,
-        translate_group,
         demo_group,
         import_polis_command,
         export_polis_command,
@@ -119,6 +116,9 @@ def register_commands(app: Flask) -> None:
     from consult.themes.commands import themes_command
 
     app.cli.add_command(themes_command)
+    from consult.maps.commands import maps_group
+
+    app.cli.add_command(maps_group)
     from consult.jobs.commands import jobs_group, worker_command
     from consult.production.commands import copy_command, serve_command
 

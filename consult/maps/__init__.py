@@ -1,0 +1,1 @@
+"""Consensus maps for the Steering Committee: opinion map, common ground, divides, phases."""
