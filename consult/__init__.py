@@ -29,6 +29,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import gettext
+
+    from consult import i18n
     from consult.accounts.models import User
     from consult.extensions import csrf, db, login_manager, migrate
 
@@ -39,7 +42,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    # Translated when flashed (the msgid is in the catalogue through consult.web's 401 page).
     login_manager.login_message = "Please sign in to see that page."
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
@@ -49,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     from consult.web import register_template_helpers
 
     register_template_helpers(app)
+    i18n.init_app(app)
 
 
 def register_models() -> None:
@@ -99,6 +105,7 @@ def register_commands(app: Flask) -> None:
     from consult.accounts.commands import create_user_command
     from consult.analysis.commands import analyze_command
     from consult.consultations.commands import phase_group
+    from consult.consultations.translation_commands import translate_group
     from consult.demo.commands import demo_group
     from consult.notes.commands import import_notes_command
     from consult.polis.commands import export_polis_command, import_polis_command
@@ -107,6 +114,7 @@ def register_commands(app: Flask) -> None:
         create_user_command,
         analyze_command,
         phase_group,
+        translate_group,
         demo_group,
         import_polis_command,
         export_polis_command,
