@@ -31,7 +31,10 @@ def _database_url(folder: Path) -> str:
     # Heroku-style URLs and plain "postgresql://" both mean psycopg 3 here.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    if url.startswith("postgresql") and "connect_timeout=" not in url:
+        # An unreachable server fails a request in seconds (a 503), not after the TCP timeout.
+        url += ("&" if "?" in url else "?") + "connect_timeout=5"
     return url
 
 

@@ -66,7 +66,8 @@ def copy_database(
         raise CopyError(f"--to is not a database URL: {exc}") from None
     if _same_database(source.url, url):
         raise CopyError("the target is the configured database itself; copy to another one")
-    target = create_engine(url)
+    connect_args = {"connect_timeout": 10} if url.drivername.startswith("postgresql") else {}
+    target = create_engine(url, connect_args=connect_args)
     try:
         return _copy(source, target, metadata, migrate_target, head_revision, progress)
     except OperationalError as exc:
