@@ -65,6 +65,8 @@ def register_models() -> None:
     import consult.maps.jobs  # noqa: F401  (map extras job; new snapshots request it)
     import consult.maps.models  # noqa: F401
     import consult.notes.models  # noqa: F401
+    import consult.reports.models  # noqa: F401
+    import consult.responses.models  # noqa: F401
     import consult.themes.jobs  # noqa: F401  (theme refresh job; statement changes request it)
     import consult.themes.models  # noqa: F401
 
@@ -89,6 +91,11 @@ def register_blueprints(app: Flask) -> None:
     from consult.maps.views import bp as maps
 
     app.register_blueprint(maps)
+    from consult.reports.views import bp as reports
+    from consult.responses.views import bp as responses
+
+    app.register_blueprint(responses)
+    app.register_blueprint(reports)
     from consult.jobs.views import bp as jobs
 
     app.register_blueprint(jobs)
@@ -127,6 +134,9 @@ def register_commands(app: Flask) -> None:
     from consult.maps.commands import maps_group
 
     app.cli.add_command(maps_group)
+    from consult.reports.commands import report_group
+
+    app.cli.add_command(report_group)
     from consult.jobs.commands import jobs_group, worker_command
     from consult.production.commands import copy_command, serve_command
 

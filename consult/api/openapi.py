@@ -21,6 +21,7 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 REF = "#/components/schemas/"
+DECISIONS = ["adopted", "adapted", "not_adopted", "out_of_scope", "deferred"]
 PHASE_ID = {"name": "phase_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 AUTH = [{"participantToken": []}]
 COMMON_ERRORS = {"404": _error("Unknown phase or statement")}
@@ -122,6 +123,38 @@ def document() -> dict[str, Any]:
                         "201": _json("The new statement", {"$ref": REF + "StatementCreated"}),
                         **AUTH_ERRORS,
                         **BODY_ERRORS,
+                    },
+                }
+            },
+            "/statements/{statement_id}/disposition": {
+                "get": {
+                    "summary": "What became of a statement: its theme and the published decision",
+                    "description": (
+                        "From the latest published report of the statement's phase. Before a "
+                        "report is published, status is 'pending', decision is null and theme "
+                        "is the current one."
+                    ),
+                    "parameters": [
+                        {
+                            "name": "statement_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json("The disposition", {"$ref": REF + "Disposition"}),
+                        "404": _error("Unknown, unpublished or rejected statement"),
+                    },
+                }
+            },
+            "/me/input": {
+                "get": {
+                    "summary": "Each statement this participant wrote or voted on, and its fate",
+                    "security": AUTH,
+                    "responses": {
+                        "200": _json("The participant's input", {"$ref": REF + "MyInput"}),
+                        "401": _error("Missing or unknown participant token"),
                     },
                 }
             },
@@ -241,6 +274,93 @@ def document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["text"],
                     "properties": {"text": {"type": "string", "minLength": 10, "maxLength": 280}},
+                },
+                "Disposition": {
+                    "type": "object",
+                    "required": ["statement_id", "status", "theme", "decision", "report"],
+                    "properties": {
+                        "statement_id": {"type": "integer"},
+                        "text": {"type": "string"},
+                        "consultation": {"type": "string"},
+                        "phase": {"$ref": REF + "PhaseRef"},
+                        "status": {"type": "string", "enum": ["pending", "published"]},
+                        "theme": {"oneOf": [{"$ref": REF + "ThemeRef"}, {"type": "null"}]},
+                        "decision": {"type": ["string", "null"], "enum": DECISIONS + [None]},
+                        "decision_label": {"type": ["string", "null"]},
+                        "rationale": {"type": ["string", "null"]},
+                        "responded": {
+                            "type": ["string", "null"],
+                            "enum": ["theme", "statement", None],
+                        },
+                        "strategy_sections": {
+                            "type": "array",
+                            "items": {"$ref": REF + "SectionRef"},
+                        },
+                        "report": {
+                            "oneOf": [
+                                {
+                                    "type": "object",
+                                    "properties": {
+                                        "version": {"type": "integer"},
+                                        "published_at": {"type": "string", "format": "date-time"},
+                                        "body_hash": {"type": "string"},
+                                        "record_hash": {"type": "string"},
+                                    },
+                                },
+                                {"type": "null"},
+                            ]
+                        },
+                    },
+                },
+                "PhaseRef": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "position": {"type": "integer"},
+                        "title": {"type": "string"},
+                    },
+                },
+                "ThemeRef": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "label": {"type": "string"}},
+                },
+                "SectionRef": {
+                    "type": "object",
+                    "properties": {"key": {"type": "string"}, "title": {"type": "string"}},
+                },
+                "MyInput": {
+                    "type": "object",
+                    "required": ["items"],
+                    "properties": {
+                        "items": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "statement_id": {"type": "integer"},
+                                    "text": {"type": "string"},
+                                    "phase_id": {"type": "integer"},
+                                    "moderation": {"type": "string"},
+                                    "wrote": {"type": "boolean"},
+                                    "vote": {
+                                        "type": ["string", "null"],
+                                        "enum": ["agree", "disagree", "pass", None],
+                                    },
+                                    "theme": {
+                                        "oneOf": [{"$ref": REF + "ThemeRef"}, {"type": "null"}]
+                                    },
+                                    "decision": {"type": ["string", "null"]},
+                                    "rationale": {"type": ["string", "null"]},
+                                    "responded": {"type": ["string", "null"]},
+                                    "strategy_sections": {
+                                        "type": "array",
+                                        "items": {"$ref": REF + "SectionRef"},
+                                    },
+                                    "report_version": {"type": ["integer", "null"]},
+                                },
+                            },
+                        }
+                    },
                 },
                 "StatementCreated": {
                     "type": "object",

@@ -215,6 +215,44 @@ def add_statement(phase_id: int):
     return jsonify({"statement": statement_json(statement)}), 201
 
 
+@bp.get("/statements/<int:statement_id>/disposition")
+def statement_disposition(statement_id: int):
+    """What became of a statement: theme, decision, rationale, strategy sections, report version."""
+    from consult.reports.services import statement_disposition as disposition
+
+    return jsonify(disposition(statement_id))
+
+
+@bp.get("/me/input")
+@token_required
+def my_input():
+    """Each statement the token's participant wrote or voted on, with its published disposition."""
+    from consult.reports.services import participant_input
+
+    items = []
+    for item in participant_input(g.participant.id):
+        found = item.disposition or {}
+        response = found.get("response") or {}
+        statement = item.statement
+        items.append(
+            {
+                "statement_id": statement.id,
+                "text": statement.text,
+                "phase_id": statement.phase_id,
+                "moderation": statement.moderation.value,
+                "wrote": item.wrote,
+                "vote": None if item.vote is None else VoteValue(item.vote).name.lower(),
+                "theme": found.get("theme"),
+                "decision": response.get("decision"),
+                "rationale": response.get("rationale"),
+                "responded": found.get("responded"),
+                "strategy_sections": found.get("sections", []),
+                "report_version": item.report.version if item.report else None,
+            }
+        )
+    return jsonify({"items": items})
+
+
 @bp.get("/openapi.json")
 def openapi():
     from consult.api.openapi import document

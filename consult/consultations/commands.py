@@ -1,4 +1,4 @@
-"""``consult phase ...``: look at phases and move them through draft → open → closed."""
+"""``consult phase ...``: list phases, open, close (freeze) and publish them."""
 
 from __future__ import annotations
 
@@ -33,3 +33,23 @@ def open_phase(slug: str, position: int) -> None:
     except ConsultError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"Phase {phase.position} of {slug} is open.")
+
+
+@phase_group.command("close")
+@click.argument("slug")
+@click.argument("position", type=int)
+def close_phase(slug: str, position: int) -> None:
+    """Close a phase and freeze its record (analysis, themes and the votes behind them)."""
+    from consult.reports.commands import close_phase_cli
+
+    close_phase_cli(slug, position)
+
+
+@phase_group.command("publish")
+@click.argument("slug")
+@click.argument("position", type=int)
+def publish_phase(slug: str, position: int) -> None:
+    """Publish a closed phase's report; refuses, listing what is missing, until it may."""
+    from consult.reports.commands import publish_phase_cli
+
+    publish_phase_cli(slug, position)

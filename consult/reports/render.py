@@ -1,0 +1,225 @@
+"""Render a report document as HTML (print-friendly), PDF, JSON or CSV — from the document alone.
+
+Nothing here reads the database or the clock, so the same document always gives the same HTML,
+JSON and CSV bytes. User text (statements, rationales, the outline) is escaped by the templates;
+Markdown is rendered with raw HTML disabled.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from markupsafe import Markup
+
+from consult.reports.document import disposition
+from consult.responses.outline import render_markdown
+
+FORMATS = ("html", "pdf", "json", "csv")
+CSV_COLUMNS = (
+    "statement_id",
+    "text",
+    "origin",
+    "theme_id",
+    "theme_label",
+    "agree",
+    "disagree",
+    "pass",
+    "votes",
+    "agree_share",
+    "offline_conversations",
+    "offline_for",
+    "offline_against",
+    "decision",
+    "responded",
+    "rationale",
+    "strategy_sections",
+)
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{round(value * 100):d} %"
+
+
+def number(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+def day(value: str | None) -> str:
+    """'2026-11-25T16:09:02Z' or '2026-11-25' → '25 November 2026'."""
+    if not value:
+        return ""
+    parsed = datetime.fromisoformat(value.rstrip("Z"))
+    return f"{parsed.day} {parsed:%B %Y}"
+
+
+def moment(value: str | None) -> str:
+    if not value:
+        return ""
+    parsed = datetime.fromisoformat(value.rstrip("Z"))
+    return f"{parsed.day} {parsed:%B %Y, %H:%M} UTC"
+
+
+class ReportView:
+    """Look-ups the report templates need, over one document."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.doc = document
+        self.figures = document["figures"]
+        self.process = self.figures["process"]
+        self.statements = {row["id"]: row for row in self.figures["statements"]}
+        self.themes = self.figures["themes"]
+        self.theme_by_id = {t["id"]: t for t in self.themes}
+        self.sections = document["strategy"]["sections"]
+        self.section_by_key = {s["key"]: s for s in self.sections}
+        self.responses = document["responses"]
+        self.publication = document.get("publication")
+        self.draft = self.publication is None
+
+    def text(self, statement_id: int) -> str:
+        row = self.statements.get(statement_id)
+        return row["text"] if row else f"statement {statement_id}"
+
+    def theme_response(self, theme_id: str) -> dict[str, Any] | None:
+        return self.responses["themes"].get(theme_id)
+
+    def statement_response(self, statement_id: int) -> dict[str, Any] | None:
+        return self.responses["statements"].get(str(statement_id))
+
+    def top_themes(self) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        return [
+            (self.theme_by_id[tid], self.theme_response(tid))
+            for tid in self.figures["top_consensus_themes"]
+        ]
+
+    def answered_statements(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        return [
+            (self.statements[int(sid)], response)
+            for sid, response in sorted(
+                self.responses["statements"].items(), key=lambda x: int(x[0])
+            )
+            if int(sid) in self.statements
+        ]
+
+    @staticmethod
+    def lowest_group_share(theme: dict[str, Any]) -> float | None:
+        """The smallest agreement of any opinion group with the theme (None with < 2 groups)."""
+        shares = [g["agree_share"] for g in theme["groups"] if g["agree_share"] is not None]
+        return min(shares) if len(shares) >= 2 else None
+
+    def section_title(self, key: str) -> str:
+        section = self.section_by_key.get(key)
+        return section["title"] if section else key
+
+    def disposition(self, statement_id: int) -> dict[str, Any] | None:
+        return disposition(self.doc, statement_id)
+
+    def theme_label(self, theme_id: str | None) -> str:
+        theme = self.theme_by_id.get(theme_id) if theme_id else None
+        return theme["label"] if theme else "—"
+
+    @staticmethod
+    def markdown(text: str) -> Markup:
+        return Markup(render_markdown(text))  # noqa: S704 — markdown-it escapes raw HTML
+
+    @staticmethod
+    def first_sentence(text: str, limit: int = 180) -> str:
+        flat = " ".join(text.split())
+        for stop in (". ", "! ", "? "):
+            cut = flat.find(stop)
+            if 0 < cut < limit:
+                return flat[: cut + 1]
+        return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _context(document: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "r": ReportView(document),
+        "pct": pct,
+        "number": number,
+        "day": day,
+        "moment": moment,
+        **extra,
+    }
+
+
+def _standalone(document: dict[str, Any], **extra: Any) -> str:
+    # The app's Jinja environment (autoescaping, templates folder) without its context processors:
+    # nothing about the request, the user or the language can enter the file.
+    template = current_app.jinja_env.get_template("reports/standalone.html")
+    return template.render(**_context(document, **extra))
+
+
+def render_html(document: dict[str, Any]) -> str:
+    """The standalone report: one HTML file with its style inline, for printing and archiving."""
+    return _standalone(document)
+
+
+def render_page_context(document: dict[str, Any]) -> dict[str, Any]:
+    """Template context for the report page inside the site."""
+    return _context(document)
+
+
+def render_pdf(document: dict[str, Any]) -> bytes:
+    from weasyprint import HTML
+
+    html = _standalone(document, for_pdf=True)
+    return HTML(string=html).write_pdf(pdf_identifier=document["body_hash"][:32].encode())
+
+
+def render_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_csv(document: dict[str, Any]) -> str:
+    """The annex: one row per statement with its theme, vote counts and disposition."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    view = ReportView(document)
+    for row in document["figures"]["statements"]:
+        found = view.disposition(row["id"]) or {}
+        response = found.get("response") or {}
+        writer.writerow(
+            [
+                row["id"],
+                _csv_safe(row["text"]),
+                row["origin"],
+                row["theme_id"] or "",
+                _csv_safe(view.theme_label(row["theme_id"])),
+                row["n_agree"],
+                row["n_disagree"],
+                row["n_pass"],
+                row["n_votes"],
+                "" if row["agree_share"] is None else row["agree_share"],
+                row["offline_conversations"],
+                "" if row["offline_for"] is None else row["offline_for"],
+                "" if row["offline_against"] is None else row["offline_against"],
+                response.get("decision", ""),
+                found.get("responded") or "",
+                _csv_safe(response.get("rationale", "")),
+                " ".join(response.get("sections", [])),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    """Keep spreadsheet programs from running user text as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def render(document: dict[str, Any], fmt: str) -> bytes:
+    if fmt == "html":
+        return render_html(document).encode()
+    if fmt == "pdf":
+        return render_pdf(document)
+    if fmt == "json":
+        return render_json(document).encode()
+    if fmt == "csv":
+        return render_csv(document).encode()
+    raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")

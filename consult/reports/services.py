@@ -1,0 +1,501 @@
+"""Closing a phase, Steering sign-off, publishing the report, and reading what became of input.
+
+The rules:
+
+* **Close** (Support Unit): the phase stops taking input and its record is frozen
+  (:mod:`consult.reports.records`). A closed phase may be reopened until it is published; the
+  next close freezes a new record.
+* **Sign-off** (Steering Committee members only): approves the report body as it is now — the
+  frozen figures and the *published* responses — identified by its hash.
+* **Publish** (Support Unit): only when the phase is closed, every theme with at least the
+  Support Unit's minimum number of statements has a published response, every linked strategy
+  section exists, and enough Steering members signed off this exact body. The published
+  document is stored as a new version; the public sees published versions only.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from consult.accounts.models import Role, User
+from consult.consultations.models import Phase, PhaseState
+from consult.consultations.services import set_phase_state
+from consult.database import utcnow, write_transaction
+from consult.errors import Conflict, NotFound
+from consult.extensions import db
+from consult.participation.models import Moderation, Statement, Vote
+from consult.reports.document import ResponseInput, body_hash, build_body, complete
+from consult.reports.models import PhaseRecord, PhaseReport, SignOff
+from consult.reports.records import (
+    FrozenRecord,
+    PhaseTheme,
+    build_record,
+    canonical_json,
+    iso,
+    latest_record,
+    load_record,
+    phase_themes,
+    store_record,
+    themes_in_phase,
+)
+from consult.responses import services as responses
+from consult.responses.models import Response, ResponseState
+from consult.responses.outline import parse_sections
+
+
+class PublishRefused(Conflict):
+    """Publishing is not possible yet; ``detail`` lists every missing item."""
+
+
+@dataclass(frozen=True)
+class CloseOutcome:
+    record: PhaseRecord
+    frozen: FrozenRecord
+    notes: list[str]
+
+
+def close_phase(phase: Phase, user: User | None) -> CloseOutcome:
+    """Stop input and freeze the phase's record (recomputing a stale analysis first).
+
+    An open phase is closed, then frozen; if freezing fails the phase is reopened, so a phase is
+    never closed without a record. A closed phase without a record is frozen.
+    """
+    row = latest_record(phase.id)
+    if phase.state == PhaseState.PUBLISHED:
+        raise Conflict(f"phase {phase.position} is already published")
+    if phase.state == PhaseState.DRAFT:
+        raise Conflict(f"phase {phase.position} has not been opened yet")
+    if phase.state == PhaseState.CLOSED and row is not None:
+        raise Conflict(
+            f"phase {phase.position} is already closed (record {row.content_hash[:12]}); "
+            "reopen it to take more input and close it again"
+        )
+    reopened = phase.state == PhaseState.OPEN
+    if reopened:
+        set_phase_state(phase, PhaseState.CLOSED)
+    try:
+        frozen = build_record(phase)
+        row = store_record(phase, frozen, user)
+    except BaseException:
+        db.session.rollback()
+        if reopened:
+            set_phase_state(phase, PhaseState.OPEN)
+        raise
+    with write_transaction(db.session) as session:
+        responses.record_change(
+            session,
+            phase.id,
+            "phase",
+            "closed",
+            user,
+            after={"record": frozen.content_hash, "snapshot": row.analysis_snapshot_id},
+        )
+    return CloseOutcome(row, frozen, close_notes(phase, frozen))
+
+
+def close_notes(phase: Phase, frozen: FrozenRecord) -> list[str]:
+    """Things the Support Unit should know about a frozen record."""
+    notes = []
+    pending = sum(1 for s in frozen.statements if s["moderation"] == "pending")
+    if pending:
+        notes.append(
+            f"{pending} statement{'s' if pending != 1 else ''} still awaited moderation and "
+            "are not in the report"
+        )
+    if frozen.payload.get("themes") is None:
+        notes.append("no theme run existed: the report has no themes")
+    else:
+        covered = {
+            int(s)
+            for t in frozen.payload["themes"]["result"]["themes"]
+            for s in t["statement_ids"]
+            if isinstance(s, int)
+        }
+        stale = [
+            s["id"]
+            for s in frozen.statements
+            if s["moderation"] == "accepted" and s["id"] not in covered
+        ]
+        if stale:
+            notes.append(
+                f"{len(stale)} statement{'s' if len(stale) != 1 else ''} arrived after the latest "
+                "theme run and are under “Other”"
+            )
+    return notes
+
+
+def current_record(phase: Phase) -> FrozenRecord | None:
+    """The phase's latest frozen record (checked against its hash), once the phase is closed."""
+    if phase.state not in (PhaseState.CLOSED, PhaseState.PUBLISHED):
+        return None
+    row = latest_record(phase.id)
+    return load_record(row) if row is not None else None
+
+
+def _inputs(response: Response) -> ResponseInput:
+    return ResponseInput(
+        decision=response.decision.value,
+        rationale=response.rationale,
+        section_keys=tuple(response.section_keys or ()),
+        answered_by=response.answered_by_name or "Support Unit",
+    )
+
+
+def build_current_body(phase: Phase, record: FrozenRecord) -> dict[str, Any]:
+    """The report body from the frozen record and the responses published now."""
+    published = [r for r in responses.responses_for(phase.id) if r.state == ResponseState.PUBLISHED]
+    outline = responses.latest_outline(phase.id)
+    settings = responses.settings_for(phase.id)
+    return build_body(
+        record,
+        theme_responses={r.theme_id: _inputs(r) for r in published if r.theme_id},
+        statement_responses={r.statement_id: _inputs(r) for r in published if r.statement_id},
+        outline_version=outline.version if outline else None,
+        sections=parse_sections(outline.markdown) if outline else [],
+        min_theme_size=settings.min_theme_size,
+        min_sign_offs=settings.min_sign_offs,
+    )
+
+
+def sign_offs_for(phase_id: int, record_id: int) -> list[SignOff]:
+    return list(
+        db.session.scalars(
+            select(SignOff)
+            .where(SignOff.phase_id == phase_id, SignOff.record_id == record_id)
+            .order_by(SignOff.signed_at, SignOff.id)
+        )
+    )
+
+
+def _sign_off_list(rows: list[SignOff], digest: str) -> list[dict[str, str]]:
+    return [
+        {"name": s.name, "signed_at": iso(s.signed_at) or ""} for s in rows if s.body_hash == digest
+    ]
+
+
+def draft_document(phase: Phase) -> dict[str, Any] | None:
+    """The report as it would be published now (no version), or None before the phase is closed."""
+    record = current_record(phase)
+    if record is None:
+        return None
+    body = build_current_body(phase, record)
+    signed = _sign_off_list(sign_offs_for(phase.id, record.record_id or 0), body_hash(body))
+    return complete(body, sign_offs=signed, version=None, published_at=None)
+
+
+def sign_off(phase: Phase, user: User, name: object = None) -> SignOff:
+    """Record a Steering Committee member's approval of the report body as it is now."""
+    if user.role != Role.STEERING:
+        raise Conflict("only members of the Steering Committee sign off reports")
+    display = " ".join(str(name).split()) if isinstance(name, str) else ""
+    display = display or (user.name or "").strip()
+    if not display:
+        raise Conflict("give the name to record with the sign-off")
+    if len(display) > 200:
+        raise Conflict("the name can have at most 200 characters")
+    record = current_record(phase)
+    if record is None:
+        raise Conflict(f"phase {phase.position} is not closed: there is no report to sign off yet")
+    digest = body_hash(build_current_body(phase, record))
+    with write_transaction(db.session) as session:
+        existing = session.scalar(
+            select(SignOff).where(
+                SignOff.record_id == record.record_id,
+                SignOff.user_id == user.id,
+                SignOff.body_hash == digest,
+            )
+        )
+        if existing is not None:
+            return existing
+        row = SignOff(
+            phase_id=phase.id,
+            record_id=record.record_id,
+            user_id=user.id,
+            name=display,
+            body_hash=digest,
+            signed_at=utcnow(),
+        )
+        session.add(row)
+        responses.record_change(
+            session, phase.id, "report", "signed off", user, after={"body": digest, "name": display}
+        )
+    return row
+
+
+@dataclass(frozen=True)
+class MissingResponse:
+    theme: PhaseTheme
+    state: str  # "none" or "draft"
+
+
+def missing_responses(
+    phase: Phase, themes: list[PhaseTheme] | None = None
+) -> list[MissingResponse]:
+    """Themes at or above the size threshold without a published response (largest first)."""
+    settings = responses.settings_for(phase.id)
+    themes = phase_themes(phase) if themes is None else themes
+    answered = responses.theme_responses(phase.id)
+    out = []
+    for theme in themes:
+        if theme.is_other or theme.size < settings.min_theme_size:
+            continue
+        response = answered.get(theme.id)
+        if response is None or response.state != ResponseState.PUBLISHED:
+            out.append(MissingResponse(theme, "none" if response is None else "draft"))
+    return out
+
+
+def publish_blockers(phase: Phase) -> list[str]:
+    """Everything that stands between the phase and publishing its report (empty: ready)."""
+    if phase.state in (PhaseState.DRAFT, PhaseState.OPEN):
+        return [f"phase {phase.position} is {phase.state.value}: close it first"]
+    record = current_record(phase)
+    if record is None:
+        return [f"phase {phase.position} has no frozen record: close it with `consult phase close`"]
+    blockers = []
+    settings = responses.settings_for(phase.id)
+    accepted = [s["id"] for s in record.statements if s["moderation"] == "accepted"]
+    themes = themes_in_phase(record.themes(), accepted)
+    for item in missing_responses(phase, themes):
+        what = "only a draft response" if item.state == "draft" else "no response"
+        blockers.append(
+            f"theme {item.theme.id} “{item.theme.label}” ({item.theme.size} statements) has "
+            f"{what}; themes with {settings.min_theme_size} or more statements need a "
+            "published response"
+        )
+    known = {t.id for t in themes}
+    sections = {s.key for s in responses.outline_sections(phase.id)}
+    for response in responses.responses_for(phase.id):
+        if response.state != ResponseState.PUBLISHED:
+            continue
+        if response.theme_id and response.theme_id not in known:
+            blockers.append(
+                f"the published response to theme {response.theme_id} answers a theme that is "
+                "not in the frozen record: withdraw it or answer the theme that replaced it"
+            )
+        gone = [k for k in response.section_keys or [] if k not in sections]
+        if gone:
+            blockers.append(
+                f"the response to {response.subject} links strategy sections missing from the "
+                f"latest outline: {', '.join(gone)}"
+            )
+    body = build_current_body(phase, record)
+    digest = body_hash(body)
+    signed = sign_offs_for(phase.id, record.record_id or 0)
+    valid = [s for s in signed if s.body_hash == digest]
+    if len(valid) < settings.min_sign_offs:
+        need = settings.min_sign_offs - len(valid)
+        stale = sorted({s.name for s in signed if s.body_hash != digest} - {s.name for s in valid})
+        message = (
+            f"{need} more Steering Committee sign-off{'s are' if need != 1 else ' is'} needed on "
+            f"the report as it is now (report {digest[:12]})"
+        )
+        if stale:
+            message += f"; the report changed after {', '.join(stale)} signed off"
+        blockers.append(message)
+    latest = latest_published(phase.id)
+    if latest is not None and latest.body_hash == digest and latest.record_id == record.record_id:
+        blockers.append(
+            f"version {latest.version} of this report is already published and nothing changed"
+        )
+    return blockers
+
+
+def publish(phase: Phase, user: User | None) -> PhaseReport:
+    """Publish the report as a new version, or refuse with every missing item."""
+    blockers = publish_blockers(phase)
+    if blockers:
+        raise PublishRefused(
+            f"phase {phase.position} cannot be published yet: " + "; ".join(blockers),
+            detail=blockers,
+        )
+    record = current_record(phase)
+    assert record is not None
+    body = build_current_body(phase, record)
+    digest = body_hash(body)
+    latest = latest_published(phase.id)
+    version = latest.version + 1 if latest else 1
+    now = utcnow()
+    document = complete(
+        body,
+        sign_offs=_sign_off_list(sign_offs_for(phase.id, record.record_id or 0), digest),
+        version=version,
+        published_at=iso(now),
+    )
+    report = PhaseReport(
+        phase_id=phase.id,
+        record_id=record.record_id,
+        version=version,
+        body_hash=digest,
+        document=zlib.compress(canonical_json(document), 6),
+        published_at=now,
+        published_by_id=user.id if user else None,
+    )
+    with write_transaction(db.session) as session:
+        session.add(report)
+        if phase.state != PhaseState.PUBLISHED:
+            phase.state = PhaseState.PUBLISHED
+        responses.record_change(
+            session,
+            phase.id,
+            "report",
+            "published",
+            user,
+            after={"version": version, "body": digest},
+        )
+    return report
+
+
+def published_reports(phase_id: int) -> list[PhaseReport]:
+    return list(
+        db.session.scalars(
+            select(PhaseReport)
+            .where(PhaseReport.phase_id == phase_id)
+            .order_by(PhaseReport.version.desc())
+        )
+    )
+
+
+def latest_published(phase_id: int) -> PhaseReport | None:
+    return db.session.scalar(
+        select(PhaseReport)
+        .where(PhaseReport.phase_id == phase_id)
+        .order_by(PhaseReport.version.desc())
+        .limit(1)
+    )
+
+
+def get_published(phase_id: int, version: int | None = None) -> PhaseReport:
+    if version is None:
+        report = latest_published(phase_id)
+    else:
+        report = db.session.scalar(
+            select(PhaseReport).where(
+                PhaseReport.phase_id == phase_id, PhaseReport.version == version
+            )
+        )
+    if report is None:
+        raise NotFound(
+            "no published report for this phase"
+            + (f" with version {version}" if version is not None else "")
+        )
+    return report
+
+
+def load_document(report: PhaseReport) -> dict[str, Any]:
+    return json.loads(zlib.decompress(report.document))
+
+
+# --- what became of a participant's input -----------------------------------------------------
+
+
+class PublishedDocuments:
+    """Latest published report documents by phase id, loaded once each."""
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[PhaseReport, dict[str, Any]] | None] = {}
+
+    def get(self, phase_id: int) -> tuple[PhaseReport, dict[str, Any]] | None:
+        if phase_id not in self._cache:
+            report = latest_published(phase_id)
+            self._cache[phase_id] = (report, load_document(report)) if report else None
+        return self._cache[phase_id]
+
+
+@dataclass(frozen=True)
+class InputItem:
+    statement: Statement
+    wrote: bool
+    vote: int | None
+    report: PhaseReport | None
+    disposition: dict[str, Any] | None
+
+
+def participant_input(participant_id: int) -> list[InputItem]:
+    """Each statement the participant wrote or voted on, with what the published report says."""
+    written = list(
+        db.session.scalars(select(Statement).where(Statement.author_id == participant_id))
+    )
+    voted = db.session.execute(
+        select(Statement, Vote.value)
+        .join(Vote, Vote.statement_id == Statement.id)
+        .where(Vote.participant_id == participant_id)
+    ).all()
+    votes = {s.id: v for s, v in voted}
+    statements = {s.id: s for s in written} | {s.id: s for s, _ in voted}
+    documents = PublishedDocuments()
+    from consult.reports.document import disposition
+
+    items = []
+    for statement in sorted(
+        statements.values(), key=lambda s: (s.phase_id, s.id not in {w.id for w in written}, s.id)
+    ):
+        found = documents.get(statement.phase_id)
+        report, document = found if found else (None, None)
+        items.append(
+            InputItem(
+                statement=statement,
+                wrote=statement.author_id == participant_id,
+                vote=votes.get(statement.id),
+                report=report,
+                disposition=disposition(document, statement.id) if document else None,
+            )
+        )
+    return items
+
+
+def statement_disposition(statement_id: int) -> dict[str, Any]:
+    """Public disposition of one statement (the API's answer), from the latest published report."""
+    from consult.reports.document import disposition
+
+    statement = db.session.get(Statement, statement_id)
+    if statement is None or statement.moderation != Moderation.ACCEPTED:
+        raise NotFound(f"no statement with id {statement_id}")
+    phase = statement.phase
+    if not phase.is_public:
+        raise NotFound(f"no statement with id {statement_id}")
+    out: dict[str, Any] = {
+        "statement_id": statement.id,
+        "text": statement.text,
+        "consultation": phase.consultation.slug,
+        "phase": {"id": phase.id, "position": phase.position, "title": phase.title},
+        "status": "pending",
+        "theme": None,
+        "decision": None,
+        "decision_label": None,
+        "rationale": None,
+        "responded": None,
+        "strategy_sections": [],
+        "report": None,
+    }
+    report = latest_published(phase.id)
+    if report is None:
+        theme = next((t for t in phase_themes(phase) if statement.id in t.statement_ids), None)
+        if theme is not None:
+            out["theme"] = {"id": theme.id, "label": theme.label}
+        return out
+    document = load_document(report)
+    found = disposition(document, statement.id)
+    out["report"] = {
+        "version": report.version,
+        "published_at": iso(report.published_at),
+        "body_hash": report.body_hash,
+        "record_hash": document["record"]["content_hash"],
+    }
+    out["status"] = "published"
+    if found is None:
+        return out
+    out["theme"] = found["theme"]
+    response = found["response"]
+    if response is not None:
+        out["decision"] = response["decision"]
+        out["decision_label"] = response["decision_label"]
+        out["rationale"] = response["rationale"]
+    out["responded"] = found["responded"]
+    out["strategy_sections"] = found["sections"]
+    return out
