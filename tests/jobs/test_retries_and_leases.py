@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from consult.database import utcnow, write_transaction
 from consult.extensions import db
@@ -186,3 +186,33 @@ def test_a_late_runner_cannot_overwrite_a_newer_attempt(app):
     assert not services._finish(job_id, 1, JobState.DONE, result={"stale": True})
     job = _job(job_id)
     assert job.state == JobState.RUNNING and job.result is None
+
+
+def test_parallel_enqueues_of_one_key_queue_one_job(app):
+    """Twenty requests asking at once for the same recompute leave one queued job (on PostgreSQL
+    an advisory lock per key serialises them; on SQLite, BEGIN IMMEDIATE)."""
+    app.config.update(CONSULT_JOBS_INLINE=False, REDIS_URL="redis://127.0.0.1:9/0")  # no Redis
+    services.handler("test.parallel")(lambda payload: None)
+    barrier = threading.Barrier(20)
+    ids: list[int] = []
+    errors: list[BaseException] = []
+
+    def ask() -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                ids.append(services.enqueue("test.parallel", "phase:9"))
+            except BaseException as exc:  # collected and asserted below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=ask) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(ids) == 20 and len(set(ids)) == 1
+    db.session.rollback()
+    queued = db.session.scalars(select(Job).where(Job.kind == "test.parallel")).all()
+    assert [job.state for job in queued] == [JobState.QUEUED]

@@ -44,9 +44,7 @@ def _request(sock: socket.socket, method: str, path: str, body: dict | None = No
 def test_serve_answers_votes_over_one_kept_alive_connection(app, make_phase, consult_process):
     phase = make_phase(2, strict=False)
     port = free_port()
-    server = consult_process(
-        "serve", "--port", str(port), "--workers", "1", "--threads", "2", CONSULT_AUTO_RECOMPUTE=0
-    )
+    server = consult_process("serve", "--port", str(port), "--workers", "1", "--threads", "2")
     deadline = time.monotonic() + 60
     while True:
         try:
