@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from consult.consultations.models import PhaseState
@@ -173,7 +175,7 @@ def test_openapi_documents_every_api_route(app, client):
     assert document["openapi"].startswith("3.")
     documented = {"/api/v1" + path for path in document["paths"]}
     routes = {
-        rule.rule.replace("<int:phase_id>", "{phase_id}")
+        re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule)
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/") and not rule.rule.endswith("openapi.json")
     }
