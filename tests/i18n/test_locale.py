@@ -87,8 +87,11 @@ def test_dates_and_numbers_follow_the_locale(app, language, day, moment, number,
         assert format_number_filter(12345) == number
         assert format_percent_filter(0.4213) == share
         # Older templates pass strftime formats: still localised month names.
-        assert format_date_filter(when, "%-d %B %Y").split()[1] in {
-            "en": ["March"],
-            "fr": ["mars"],
-            "es": ["marzo"],
-        }[language]
+        assert (
+            format_date_filter(when, "%-d %B %Y").split()[1]
+            in {
+                "en": ["March"],
+                "fr": ["mars"],
+                "es": ["marzo"],
+            }[language]
+        )

@@ -93,7 +93,7 @@ def test_host_adds_a_translation_and_a_french_reader_sees_it(client, staff, make
 
     client.set_cookie(COOKIE_NAME, "fr")
     phase_page = client.get(f"/c/{phase.consultation.slug}/phase/1/")
-    assert f'<blockquote class="statement-text" id="current-statement" lang="fr"' in phase_page.text
+    assert '<blockquote class="statement-text" id="current-statement" lang="fr"' in phase_page.text
     assert french in phase_page.text
     # The original one tap away: a native disclosure, with the original marked as English.
     assert '<details class="statement-original"' in phase_page.text
