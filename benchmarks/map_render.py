@@ -174,7 +174,11 @@ def main() -> None:
         f"{', '.join(f'{g} {size}' for g, size in sorted(sizes))}"
     )
     print(f"SVG download, cold: {_ms(svg_s)} ({len(svg) / 1e3:.0f} kB)")
-    print(f"PNG download, cold (CairoSVG, 2×): {_ms(png_s)} ({len(png) / 1e3:.0f} kB)")
+    (folder / "map.png").write_bytes(png)
+    print(
+        f"PNG download, cold (CairoSVG, 2×): {_ms(png_s)} ({len(png) / 1e3:.0f} kB, "
+        f"written to {folder / 'map.png'})"
+    )
     print(f"common-ground page, cold: {_ms(cg_s)}")
     print(f"background job, bridging scores (ALS on {votes.n_votes:,} votes): {bridging_s:.2f} s")
     print(

@@ -122,6 +122,10 @@ class GroupShape:
     cx: float
     cy: float
     outline: str  # SVG path data, "" when the group is too small or flat
+    tag: str = ""  # the label drawn on the map ("A · 12,858")
+    tag_x: float = 0.0  # top-left corner of the label box, placed so labels never overlap
+    tag_y: float = 0.0
+    tag_w: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,7 @@ def opinion_map(
                 outline=outline,
             )
         )
+    shapes = _place_tags(shapes)
     marks = tuple(
         (i + 1, sid, float(frame.px(sx)), float(frame.py(sy)))
         for i, (sid, sx, sy) in enumerate(statements or [])
@@ -248,6 +253,36 @@ def opinion_map(
         statements=marks,
         origin=origin,
     )
+
+
+TAG_H = 26.0
+TAG_CHAR_W = 8.6
+TAG_PAD = 16.0
+
+
+def _place_tags(shapes: list[GroupShape]) -> list[GroupShape]:
+    """Put each group's label at its centre, moved up or down (largest group first) until it
+    overlaps no label placed before it."""
+    from dataclasses import replace
+
+    placed: list[tuple[float, float, float, float]] = []
+    out: dict[int, GroupShape] = {}
+    for g in sorted(shapes, key=lambda g: -g.size):
+        tag = f"{g.label} · {g.size:,}"
+        w = len(tag) * TAG_CHAR_W + TAG_PAD
+        x = min(max(g.cx - w / 2, 2.0), WIDTH - w - 2.0)
+        y0 = g.cy - TAG_H / 2
+        y = y0
+        for step in (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5):
+            y = min(max(y0 + step * (TAG_H + 4), 2.0), HEIGHT - TAG_H - 2.0)
+            if not any(
+                x < px + pw + 4 and px < x + w + 4 and y < py + TAG_H + 4 and py < y + TAG_H + 4
+                for px, py, pw, _ in placed
+            ):
+                break
+        placed.append((x, y, w, TAG_H))
+        out[g.id] = replace(g, tag=tag, tag_x=x, tag_y=y, tag_w=w)
+    return [out[g.id] for g in shapes]
 
 
 # --- heatmap ----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from consult.maps.services import Heatmap, PhaseMaps
 
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 PNG_SCALE = 2
-CAPTION_HEIGHT = 34.0
+CAPTION_HEIGHT = 44.0
 
 # Heatmap geometry (view-box units).
 HM_LABEL_W = 250.0
