@@ -175,3 +175,24 @@ def test_titles_and_descriptions_per_language_with_fallback(client, runner, make
     assert "<h1>Pertinencia y papel</h1>" in spanish.text
     assert 'lang="en">Test consultation' in spanish.text
     assert "Consultation d&#39;essai" not in spanish.text
+
+
+def test_themes_read_each_statements_detected_language(make_phase):
+    """Keyword labels use each statement's stop words: the theme job gets the stored language."""
+    from consult.participation.translations import set_statement_language
+    from consult.themes.services import consultation_statements
+
+    phase = make_phase(1, strict=False)
+    author, _ = services.create_participant()
+    french = services.add_statement(
+        phase, author, "Les petites communes ont besoin de budgets participatifs."
+    )
+    spanish = services.add_statement(
+        phase, author, "Las comunidades rurales necesitan presupuestos participativos."
+    )
+    rows = {r.id: r.language for r in consultation_statements(phase.consultation_id)}
+    assert rows[french.id] == "fr" and rows[spanish.id] == "es"
+    assert rows[phase.statements[0].id] == "en"
+    set_statement_language(spanish, "pt")  # a moderator's correction reaches the themes too
+    rows = {r.id: r.language for r in consultation_statements(phase.consultation_id)}
+    assert rows[spanish.id] == "pt"
