@@ -139,7 +139,9 @@ class MapFigure:
     n_participants: int
     n_drawn: int
     n_ungrouped: int
-    statements: tuple[tuple[int, int, float, float], ...]  # (number, statement id, x, y)
+    # (number, statement id, x, y, drawn x, drawn y): markers are moved apart when they would
+    # cover each other, with a line to where the statement really sits
+    statements: tuple[tuple[int, int, float, float, float, float], ...]
     origin: tuple[float, float] | None = None  # where the average participant sits, if in view
 
 
@@ -236,9 +238,11 @@ def opinion_map(
             )
         )
     shapes = _place_tags(shapes)
-    marks = tuple(
-        (i + 1, sid, float(frame.px(sx)), float(frame.py(sy)))
-        for i, (sid, sx, sy) in enumerate(statements or [])
+    marks = _spread_marks(
+        [
+            (i + 1, sid, float(frame.px(sx)), float(frame.py(sy)))
+            for i, (sid, sx, sy) in enumerate(statements or [])
+        ]
     )
     ox, oy = float(frame.px(0.0)), float(frame.py(0.0))
     origin = (ox, oy) if 0 <= ox <= WIDTH and 0 <= oy <= HEIGHT else None
@@ -253,6 +257,33 @@ def opinion_map(
         statements=marks,
         origin=origin,
     )
+
+
+MARK_GAP = 26.0
+
+
+def _spread_marks(
+    marks: list[tuple[int, int, float, float]],
+) -> tuple[tuple[int, int, float, float, float, float], ...]:
+    """Move statement markers that would overlap onto rings around their true position."""
+    placed: list[tuple[float, float]] = []
+    out = []
+    for number, sid, x, y in marks:
+        candidates = [(x, y)] + [
+            (x + r * np.cos(a), y + r * np.sin(a))
+            for r in (MARK_GAP, 2 * MARK_GAP, 3 * MARK_GAP)
+            for a in np.linspace(0, 2 * np.pi, 12, endpoint=False)
+        ]
+        dx, dy = x, y
+        for cx, cy in candidates:
+            cx = min(max(cx, 10.0), WIDTH - 10.0)
+            cy = min(max(cy, 10.0), HEIGHT - 10.0)
+            if all(np.hypot(cx - px, cy - py) >= MARK_GAP for px, py in placed):
+                dx, dy = cx, cy
+                break
+        placed.append((dx, dy))
+        out.append((number, sid, x, y, float(dx), float(dy)))
+    return tuple(out)
 
 
 TAG_H = 26.0
