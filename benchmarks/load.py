@@ -232,6 +232,24 @@ def prepare_database(url: str, n_statements: int) -> tuple[int, list[int]]:
     return phase_id, ids
 
 
+def commit_latency(url: str, n: int = 40) -> float:
+    """Median milliseconds of one durable single-row commit: the disk's flush time, which bounds
+    how many votes a handful of concurrent transactions can commit per second."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    times = []
+    with engine.connect() as conn:
+        conn.execute(text("CREATE TABLE load_commit_probe (x integer)"))
+        for i in range(n):
+            start = time.perf_counter()
+            conn.execute(text("INSERT INTO load_commit_probe VALUES (:x)"), {"x": i})
+            times.append((time.perf_counter() - start) * 1000)
+        conn.execute(text("DROP TABLE load_commit_probe"))
+    engine.dispose()
+    return sorted(times)[n // 2]
+
+
 def wait_until_serving(
     host: str, port: int, process: subprocess.Popen, timeout: float = 60
 ) -> None:
@@ -348,6 +366,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> bool:
         else:
             url = f"sqlite:///{tmp / 'load.db'}"
         phase_id, statement_ids = prepare_database(url, args.statements)
+        flush_ms = commit_latency(url) if backend == "postgresql" else None
 
         env = {
             **os.environ,
@@ -440,6 +459,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> bool:
         f"{client / sent * 1000:.2f} ms, job worker {jobs:.1f} s in all; "
         f"load average before {load_before:.1f}"
     )
+    if flush_ms is not None:
+        print(f"{label} commit latency (one durable commit, before the run): {flush_ms:.1f} ms")
     print(f"{label} errors 5xx: {five} (target 0)")
     print(f"{label} errors other status: {other}; connection errors: {tally.connection_errors}")
     print(f"{label} lost votes: {checks['lost']} (target 0)")

@@ -43,10 +43,15 @@ def rq_job_id(job_id: int, attempt: int) -> str:
     return f"consult-job-{job_id}-{attempt}"
 
 
+def redis_skipped() -> bool:
+    """True for a few seconds after Redis failed: hand-overs wait instead of timing out again."""
+    return time.monotonic() < _skip_until
+
+
 def enqueue_rq(app: Flask, job_id: int, attempt: int) -> bool:
     """Put the job on the RQ queue; False (and Redis skipped for a few seconds) if Redis fails."""
     global _skip_until
-    if time.monotonic() < _skip_until:
+    if redis_skipped():
         return False
     try:
         queue = Queue(RQ_QUEUE, connection=redis_connection(app.config["REDIS_URL"]))

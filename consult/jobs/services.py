@@ -441,13 +441,16 @@ def sweep(now: datetime | None = None, *, limit: int = 100) -> SweepReport:
     ).all()
     db.session.commit()
     how = mode(app)
-    for job_id, attempts, dispatched_at in due:
-        if how == "rq" and dispatched_at is not None:
-            from consult.jobs import queue
+    if how == "rq":
+        from consult.jobs import queue
 
-            if queue.waiting_in_rq(app, job_id, attempts + 1):
-                _touch_dispatched(job_id, now)
-                continue
+        if queue.redis_skipped():  # Redis just failed: try the hand-overs next round
+            return report
+    for job_id, attempts, dispatched_at in due:
+        pending = how == "rq" and dispatched_at is not None
+        if pending and queue.waiting_in_rq(app, job_id, attempts + 1):
+            _touch_dispatched(job_id, now)
+            continue
         if how != "inline":
             _touch_dispatched(job_id, now)
         if dispatch(job_id, attempt=attempts + 1, app=app):

@@ -24,7 +24,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from consult.errors import ConsultError
 
@@ -116,7 +116,15 @@ def _copy(source, target, metadata, migrate_target, head_revision, progress) -> 
                 written = 0
                 rows = read.execution_options(yield_per=BATCH).execute(select(table))
                 for batch in rows.mappings().partitions(BATCH):
-                    write.execute(_insert(table), [dict(row) for row in batch])
+                    try:
+                        write.execute(_insert(table), [dict(row) for row in batch])
+                    except DBAPIError as exc:
+                        if exc.connection_invalidated:
+                            raise
+                        raise CopyError(
+                            f"table {table.name}: the target refused a row ({exc.orig}); "
+                            "nothing was committed"
+                        ) from None
                     written += len(batch)
                     if progress:
                         progress(table.name, written)

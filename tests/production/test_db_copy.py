@@ -111,3 +111,30 @@ def test_copy_refuses_itself_and_says_when_the_target_is_unreachable(app, runner
     assert closed.exit_code == 1 and "cannot reach the database" in closed.output
     garbage = runner.invoke(args=["db", "copy", "--to", "not a url"])
     assert garbage.exit_code == 1 and "not a database URL" in garbage.output
+
+
+def test_a_row_the_target_refuses_stops_the_copy_with_nothing_written(
+    app, runner, make_phase, empty_postgres
+):
+    """SQLite does not enforce column lengths; PostgreSQL does. The copy names the table and
+    rolls back, leaving the target empty."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL as a source enforces the same lengths as the target")
+    make_phase(2)
+    with write_transaction(db.session) as session:
+        session.execute(
+            text(
+                "INSERT INTO consultations (slug, title, description, languages, created_at) "
+                "VALUES (:slug, 'Too long', '', '[\"en\"]', '2026-01-01 00:00:00')"
+            ),
+            {"slug": "s" * 80},  # the column is VARCHAR(64)
+        )
+    result = runner.invoke(args=["db", "copy", "--to", empty_postgres])
+    assert result.exit_code == 1
+    assert "table consultations: the target refused a row" in result.output
+    assert "nothing was committed" in result.output
+    target = create_engine(make_url(empty_postgres).set(drivername="postgresql+psycopg"))
+    with target.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM consultations")) == 0
+        assert conn.scalar(text("SELECT count(*) FROM statements")) == 0
+    target.dispose()
