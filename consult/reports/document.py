@@ -47,9 +47,14 @@ def build_body(
     sections: list[Section],
     min_theme_size: int,
     min_sign_offs: int,
+    figures: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The report body: what is signed off. Contains no time of building."""
-    figures = compute_figures(record)
+    """The report body: what is signed off. Contains no time of building.
+
+    ``figures`` defaults to :func:`compute_figures` of the record (pass a cached copy to save the
+    computation on large phases).
+    """
+    figures = compute_figures(record) if figures is None else figures
     theme_ids = {t["id"] for t in figures["themes"]}
     statement_ids = {row["id"] for row in figures["statements"]}
     payload = record.payload

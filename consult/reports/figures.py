@@ -10,7 +10,8 @@ integers are exact. The result is plain JSON (sorted lists, string keys).
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from typing import Any
 
 import numpy as np
@@ -102,6 +103,29 @@ class StatisticsInputs:
         ids = self.matrix.statement_ids
         j = int(np.searchsorted(ids, statement_id))
         return j if j < len(ids) and int(ids[j]) == statement_id else None
+
+
+_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_CACHE_SIZE = 4
+_CACHE_LOCK = threading.Lock()
+
+
+def cached_figures(record: FrozenRecord) -> dict[str, Any]:
+    """:func:`compute_figures` for pages, kept per record content hash (a record never changes).
+
+    Callers must not change the result. ``consult report verify`` always recomputes.
+    """
+    with _CACHE_LOCK:
+        found = _CACHE.get(record.content_hash)
+        if found is not None:
+            _CACHE.move_to_end(record.content_hash)
+            return found
+    figures = compute_figures(record)
+    with _CACHE_LOCK:
+        _CACHE[record.content_hash] = figures
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return figures
 
 
 def compute_figures(record: FrozenRecord) -> dict[str, Any]:

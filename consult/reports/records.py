@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+import threading
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,6 +40,7 @@ from consult.themes.services import latest_theme_run, load_theme_result
 
 RECORD_FORMAT = 1
 VOTES_MAGIC = b"consult-votes/1\n"
+_LOADED_LOCK = threading.Lock()
 
 
 class RecordError(Exception):
@@ -269,6 +272,30 @@ def load_record(row: PhaseRecord, *, check: bool = True) -> FrozenRecord:
     return FrozenRecord(payload, pids, sids, vals, actual, row.id)
 
 
+_LOADED: OrderedDict[tuple[int, str, int, int], FrozenRecord] = OrderedDict()
+_LOADED_SIZE = 4
+
+
+def load_record_cached(row: PhaseRecord) -> FrozenRecord:
+    """:func:`load_record` (checked), kept in memory for pages: records never change.
+
+    The key includes checksums of the stored bytes, so a record changed in the database is read
+    (and checked) again. ``consult report verify`` never uses this cache.
+    """
+    key = (row.id, row.content_hash, zlib.crc32(row.payload), zlib.crc32(row.votes))
+    with _LOADED_LOCK:
+        found = _LOADED.get(key)
+        if found is not None:
+            _LOADED.move_to_end(key)
+            return found
+    record = load_record(row)
+    with _LOADED_LOCK:
+        _LOADED[key] = record
+        while len(_LOADED) > _LOADED_SIZE:
+            _LOADED.popitem(last=False)
+    return record
+
+
 def latest_record(phase_id: int) -> PhaseRecord | None:
     return db.session.scalar(
         select(PhaseRecord)
@@ -346,7 +373,7 @@ def phase_themes(phase: Phase) -> list[PhaseTheme]:
     )
     row = latest_record(phase.id)
     if row is not None and phase.state.value in ("closed", "published"):
-        record = load_record(row, check=False)
+        record = load_record_cached(row)
         accepted = [s["id"] for s in record.statements if s["moderation"] == "accepted"]
         return themes_in_phase(record.themes(), accepted)
     run = latest_theme_run(phase.consultation_id)

@@ -30,6 +30,7 @@ from consult.errors import Conflict, NotFound
 from consult.extensions import db
 from consult.participation.models import Moderation, Statement, Vote
 from consult.reports.document import ResponseInput, body_hash, build_body, complete
+from consult.reports.figures import cached_figures
 from consult.reports.models import PhaseRecord, PhaseReport, SignOff
 from consult.reports.records import (
     FrozenRecord,
@@ -38,7 +39,7 @@ from consult.reports.records import (
     canonical_json,
     iso,
     latest_record,
-    load_record,
+    load_record_cached,
     phase_themes,
     store_record,
     themes_in_phase,
@@ -134,7 +135,7 @@ def current_record(phase: Phase) -> FrozenRecord | None:
     if phase.state not in (PhaseState.CLOSED, PhaseState.PUBLISHED):
         return None
     row = latest_record(phase.id)
-    return load_record(row) if row is not None else None
+    return load_record_cached(row) if row is not None else None
 
 
 def _inputs(response: Response) -> ResponseInput:
@@ -159,6 +160,7 @@ def build_current_body(phase: Phase, record: FrozenRecord) -> dict[str, Any]:
         sections=parse_sections(outline.markdown) if outline else [],
         min_theme_size=settings.min_theme_size,
         min_sign_offs=settings.min_sign_offs,
+        figures=cached_figures(record),
     )
 
 

@@ -7,10 +7,16 @@ responses published so far.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -27,7 +33,7 @@ from consult.errors import ConsultError
 from consult.participation.identity import current_participant
 from consult.reports import render, services
 from consult.reports.document import body_hash, split_body
-from consult.reports.records import phase_themes
+from consult.reports.records import canonical_json, phase_themes
 from consult.responses import services as responses
 
 bp = Blueprint("reports", __name__)
@@ -87,7 +93,7 @@ def report_download(slug: str, position: int, fmt: str):
         abort(404)
     phase = get_phase(slug, position)
     document, report = _document(phase, _version())
-    body = render.render(document, fmt)
+    body = _pdf_cached(document) if fmt == "pdf" else render.render(document, fmt)
     suffix = f"v{report.version}" if report else "draft"
     name = f"{slug}-phase-{position}-report-{suffix}.{fmt}"
     disposition = "inline" if fmt in ("html", "pdf") else "attachment"
@@ -96,6 +102,25 @@ def report_download(slug: str, position: int, fmt: str):
         mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f'{disposition}; filename="{name}"'},
     )
+
+
+def _pdf_cached(document: dict) -> bytes:
+    """PDFs take seconds (a minute for the largest phases): keep each one, named by its content."""
+    key = hashlib.sha256(canonical_json(document)).hexdigest()
+    folder = Path(current_app.instance_path) / "report-cache"
+    path = folder / f"{key}.pdf"
+    if path.exists():
+        return path.read_bytes()
+    data = render.render_pdf(document)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=folder, prefix=".pdf-")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(tmp, path)
+    except OSError:  # a read-only instance folder only costs the next reader the same wait
+        current_app.logger.warning("could not cache the report PDF in %s", folder)
+    return data
 
 
 @bp.get("/reports/report.css")

@@ -33,6 +33,7 @@ def _glance(html: str) -> str:
 def test_full_cycle_on_the_demo(app, embedder):
     client = FreshClient(app.test_client())
     participant = FreshClient(app.test_client())
+    api_token: list[str] = []
 
     def take_part(phase):
         page = participant.get("/c/demo/phase/1/")
@@ -46,6 +47,13 @@ def test_full_cycle_on_the_demo(app, embedder):
                 data={"statement_id": sid, "vote": vote, "csrf_token": token},
             )
             assert answer.status_code in (200, 302)
+        api_token.append(participant.post("/api/v1/participants").get_json()["token"])
+        voted = participant.post(
+            f"/api/v1/phases/{phase.id}/votes",
+            json={"statement_id": first[2], "vote": "agree"},
+            headers={"Authorization": f"Bearer {api_token[0]}"},
+        )
+        assert voted.status_code == 200
         answer = participant.post(
             "/c/demo/phase/1/statements", data={"text": PARTICIPANT_TEXT, "csrf_token": token}
         )
@@ -150,7 +158,7 @@ def test_full_cycle_on_the_demo(app, embedder):
     first = _glance(report.text)
     assert "Relevance and role" in first
     assert "What matters most for open government" in first  # what the phase was
-    assert re.search(r"<strong>321</strong> people took part online", first)  # 320 + ours
+    assert re.search(r"<strong>322</strong> people took part online", first)  # 320 + our two
     top = re.findall(r'<span class="theme-name">([^<]+)</span>', first)
     assert len(top) == 3
     assert len(re.findall(r'class="decision decision-(adopted|adapted|deferred)"', first)) == 3
@@ -178,6 +186,18 @@ def test_full_cycle_on_the_demo(app, embedder):
         {"key": "goal-3", "title": "Goal 3 — Participation that counts"}
     ]
     assert api["theme"]["id"] == theme_of_mine.id
+
+    # The same through the API, with the participant's token.
+    mine_api = public.get(
+        "/api/v1/me/input", headers={"Authorization": f"Bearer {api_token[0]}"}
+    ).get_json()["items"]
+    assert len(mine_api) == 1 and mine_api[0]["vote"] == "agree"
+    voted_id = mine_api[0]["statement_id"]
+    theme = next(t for t in phase_themes(phase) if voted_id in t.statement_ids)
+    answer_to_theme = db.session.scalar(select(Response).where(Response.theme_id == theme.id))
+    assert mine_api[0]["report_version"] == 1 and mine_api[0]["theme"]["id"] == theme.id
+    assert mine_api[0]["decision"] == (answer_to_theme.decision.value if answer_to_theme else None)
+    assert public.get("/api/v1/me/input").status_code == 401
 
     # Every response was answered by a named person; and the audit trail kept each change.
     assert {r.answered_by_name for r in db.session.scalars(select(Response))} == {"Mariam Support"}

@@ -116,3 +116,36 @@ def test_a_phase_without_votes_cannot_be_closed(app, make_phase, runner):
     assert "has no votes" in result.output
     db.session.refresh(phase)
     assert phase.state == PhaseState.OPEN  # a failed close leaves the phase open
+
+
+def test_a_correction_is_published_as_a_new_version(app, runner, embedder, client):
+    from sqlalchemy import select
+
+    from consult.accounts.models import User
+    from tests.reports.helpers import publish_demo
+
+    phase = publish_demo(embedder)
+    support = db.session.scalar(select(User).where(User.name == "Sam Support"))
+    theme = required_themes(phase)[1]
+    correction = "Corrected: this theme became commitment 3.4 after the Steering Committee met."
+    responses.save_response(
+        phase,
+        support,
+        theme_id=theme.id,
+        decision="adapted",
+        rationale=correction,
+        section_keys=["goal-3"],
+        publish=True,
+        known_theme_ids={t.id for t in phase_themes(phase)},
+    )
+    assert any("sign-off" in b for b in reports.publish_blockers(phase))
+    reports.sign_off(phase, staff_user("steering", "Bo Chen"))
+    report = reports.publish(phase, support)
+    assert report.version == 2
+    assert get_phase("demo", 1).state == PhaseState.PUBLISHED
+    result = runner.invoke(args=["report", "verify", "demo", "1"])
+    assert result.exit_code == 0, result.output
+    assert "ok   version 1: report figures" in result.output
+    assert "ok   version 2: report figures" in result.output
+    assert correction in client.get("/c/demo/phase/1/report").text
+    assert correction not in client.get("/c/demo/phase/1/report?version=1").text

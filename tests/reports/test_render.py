@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from consult.extensions import db
+from consult.notes.services import import_notes_file
 from consult.participation.models import Moderation, Origin, Statement
 from consult.responses import services as responses
 from consult.responses.models import Response
@@ -20,6 +21,7 @@ from tests.reports.helpers import publish_demo
 pytestmark = [pytest.mark.model, pytest.mark.parametrize("app", ["sqlite"], indirect=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+NOTES = Path(__file__).resolve().parents[1] / "data" / "notes"
 HOSTILE = "<script>alert('x')</script> Lobbying registers & meeting logs must be <b>public</b>."
 HOSTILE_RATIONALE = "Adapted: see <img src=x onerror=alert(1)> and [this](javascript:alert(2))."
 
@@ -37,6 +39,29 @@ def _hostile_statement(phase) -> None:
     db.session.commit()
 
 
+def _hostile_statement_and_a_youth_session(phase) -> None:
+    """Also a community conversation: its notes imported, their points accepted."""
+    from consult.moderation.services import decide
+    from tests.reports.helpers import staff_user
+
+    _hostile_statement(phase)
+    result = import_notes_file(
+        phase,
+        "youth-session-votes.csv",
+        (NOTES / "youth-session-votes.csv").read_bytes(),
+        host_organisation="Coast Youth Network",
+        held_on="2026-03-02",
+        title="Youth session, Coast region",
+        region="Coast",
+        participant_count=38,
+        groups="youth, students",
+        open_for_voting=False,
+    )
+    ids = [statement.id for statement, _ in result.created]
+    assert len(ids) >= 5
+    decide(ids, Moderation.ACCEPTED, staff_user("support", "Moderator Mo"))
+
+
 def _build(runner, fmt: str, out: Path) -> bytes:
     result = runner.invoke(
         args=["report", "build", "demo", "1", "--format", fmt, "--out", str(out)]
@@ -46,7 +71,7 @@ def _build(runner, fmt: str, out: Path) -> bytes:
 
 
 def test_builds_are_identical_and_escape_user_text(app, runner, embedder, tmp_path):
-    phase = publish_demo(embedder, before_analysis=_hostile_statement)
+    phase = publish_demo(embedder, before_analysis=_hostile_statement_and_a_youth_session)
     html = [_build(runner, "html", tmp_path / f"r{i}.html") for i in range(2)]
     data = [_build(runner, "json", tmp_path / f"r{i}.json") for i in range(2)]
     annex = [_build(runner, "csv", tmp_path / f"r{i}.csv") for i in range(2)]
@@ -59,6 +84,20 @@ def test_builds_are_identical_and_escape_user_text(app, runner, embedder, tmp_pa
     assert any(row["text"] == HOSTILE for row in document["figures"]["statements"])
     assert "@test.example" not in text and "@test.example" not in data[0].decode()
     assert "token" not in data[0].decode()
+    # The community conversation: counted apart from online votes, with its region and groups.
+    process = document["figures"]["process"]
+    assert process["conversations"] == 1 and process["conversation_participants"] == 38
+    assert process["regions"] == {"Coast": 1}
+    assert process["conversation_groups"] == {"students": 1, "youth": 1}
+    assert "community conversations in person" in process["channels"]
+    offline = [t for t in document["figures"]["themes"] if t["offline"]["statements"]]
+    assert sum(t["offline"]["statements"] for t in offline) == process["statements_raised_offline"]
+    assert sum(t["offline"]["votes_for"] or 0 for t in offline) >= 21 + 17 + 24
+    assert "38</strong> in 1 community conversation" in text
+    assert "Coast (1)" in text and "youth (1)" in text
+    assert "(raised in 1 conversation)" in text
+    assert runner.invoke(args=["report", "verify", "demo", "1"]).exit_code == 0
+
     rows = list(csv.DictReader(io.StringIO(annex[0].decode())))
     assert len(rows) == len(document["figures"]["statements"])
     assert {r["statement_id"] for r in rows} == {
