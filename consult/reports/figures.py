@@ -388,6 +388,21 @@ def _process(
         "conversations_without_count": len(conversations) - len(known),
         "conversations_online": online_sessions,
         "conversation_dates": [dates[0], dates[-1]] if dates else [],
+        "conversation_list": [
+            {
+                "title": c["title"],
+                "host_organisation": c["host_organisation"],
+                "held_on": c["held_on"],
+                "where": c.get("where") or "",
+                "online": bool(c.get("online")),
+                "region": c.get("region"),
+                "language": c.get("language"),
+                "participant_count": c["participant_count"],
+                "groups": list(c.get("groups", [])),
+                "statements": len(c.get("statement_ids", [])),
+            }
+            for c in sorted(conversations, key=lambda c: (c["held_on"], c["id"]))
+        ],
         "regions": dict(sorted(regions.items())),
         "conversation_groups": dict(sorted(tags.items())),
         "conversation_languages": dict(sorted(languages.items())),

@@ -95,6 +95,7 @@ def test_builds_are_identical_and_escape_user_text(app, runner, embedder, tmp_pa
     assert sum(t["offline"]["votes_for"] or 0 for t in offline) >= 21 + 17 + 24
     assert "38</strong> in 1 community conversation" in text
     assert "Coast (1)" in text and "youth (1)" in text
+    assert "Youth session, Coast region" in text and "Coast Youth Network" in text
     assert "(raised in 1 conversation)" in text
     assert runner.invoke(args=["report", "verify", "demo", "1"]).exit_code == 0
 
@@ -130,7 +131,7 @@ def test_builds_are_identical_and_escape_user_text(app, runner, embedder, tmp_pa
 def test_pdf_pages_render(app, runner, embedder, tmp_path):
     import pypdfium2 as pdfium
 
-    publish_demo(embedder, before_analysis=_hostile_statement)
+    publish_demo(embedder, before_analysis=_hostile_statement_and_a_youth_session)
     pdf = pdfium.PdfDocument(_build(runner, "pdf", tmp_path / "report.pdf"))
     assert 5 <= len(pdf) <= 40
     first = pdf[0].get_textpage().get_text_range()
