@@ -214,8 +214,16 @@ def prepare_database(url: str, n_statements: int) -> tuple[int, list[int]]:
     from consult.extensions import db
     from consult.participation.services import add_seed_statement
 
+    # No analysis or theme refresh from the seeding: it would run in this (load generator)
+    # process during the measurement. The server asks for recomputes as votes arrive.
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "CONSULT_JOBS_INLINE": True, "SECRET_KEY": "load"}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "CONSULT_JOBS_INLINE": True,
+            "CONSULT_AUTO_RECOMPUTE": False,
+            "CONSULT_AUTO_THEMES": False,
+            "SECRET_KEY": "load",
+        }
     )
     with app.app_context():
         upgrade()
@@ -268,9 +276,10 @@ def wait_until_serving(
     raise RuntimeError(f"the server did not answer on {host}:{port} within {timeout} s")
 
 
-def cpu_seconds(group: int | None) -> float:
-    """CPU time (user + system) of every live process in process group ``group``."""
-    if group is None:
+def cpu_seconds(group: int | None = None, title: str | None = None) -> float:
+    """CPU time (user + system) of the live processes in process group ``group``, or of those
+    whose command line contains ``title`` (PostgreSQL backends show their database there)."""
+    if group is None and title is None:
         return 0.0
     total = 0
     for entry in os.listdir("/proc"):
@@ -279,10 +288,15 @@ def cpu_seconds(group: int | None) -> float:
         try:
             with open(f"/proc/{entry}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
+            if title is not None:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if title.encode() not in f.read():
+                        continue
+            elif int(fields[2]) != group:  # pgrp
+                continue
         except OSError:
             continue
-        if int(fields[2]) == group:  # pgrp
-            total += int(fields[11]) + int(fields[12])  # utime + stime
+        total += int(fields[11]) + int(fields[12])  # utime + stime
     return total / os.sysconf("SC_CLK_TCK")
 
 
@@ -398,6 +412,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> bool:
             cpu_seconds(server.pid),
             cpu_seconds(worker.pid if worker else None),
             time.process_time(),
+            cpu_seconds(title=f"postgres {name} ") if name else 0.0,
         )
         tally = asyncio.run(
             vote_for(
@@ -416,6 +431,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> bool:
             cpu_seconds(server.pid),
             cpu_seconds(worker.pid if worker else None),
             time.process_time(),
+            cpu_seconds(title=f"postgres {name} ") if name else 0.0,
         )
         stop(server)
         stop(worker)
@@ -451,12 +467,13 @@ def run_backend(backend: str, args: argparse.Namespace) -> bool:
     print(f"{label} votes acknowledged: {len(tally.acked)} (stored rows: {checks['stored']})")
     # CPU per vote over the whole voting run (warm-up included), by who spent it.
     sent = sum(tally.statuses.values()) + tally.connection_errors
-    web, jobs, client = (
+    web, jobs, client, database = (
         after - before for after, before in zip(cpu_after, cpu_before, strict=True)
     )
+    backends = f", PostgreSQL backends {database / sent * 1000:.2f} ms" if name else ""
     print(
-        f"{label} CPU per vote: web {web / sent * 1000:.2f} ms, load generator "
-        f"{client / sent * 1000:.2f} ms, job worker {jobs:.1f} s in all; "
+        f"{label} CPU per vote: web {web / sent * 1000:.2f} ms{backends}, load generator "
+        f"{client / sent * 1000:.2f} ms; job worker {jobs:.1f} s in all; "
         f"load average before {load_before:.1f}"
     )
     if flush_ms is not None:
