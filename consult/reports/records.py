@@ -112,14 +112,14 @@ class FrozenRecord:
 
     def phase_votes(self) -> PhaseVotes:
         """The votes as the analysis read them (same class, so the same matrix and digest)."""
-        rows = self.statements
+        columns = self.payload["analysis"]["columns"]
         return PhaseVotes(
             participant_ids=self.participant_ids,
             statement_ids=self.statement_ids,
             values=self.values,
-            all_statement_ids=sorted(s["id"] for s in rows if s["moderation"] != "rejected"),
-            moderated_out=frozenset(s["id"] for s in rows if s["moderation"] == "rejected"),
-            meta=frozenset(s["id"] for s in rows if s["is_meta"]),
+            all_statement_ids=columns["all_statement_ids"],
+            moderated_out=frozenset(columns["moderated_out"]),
+            meta=frozenset(columns["meta"]),
         )
 
     def analysis(self) -> AnalysisResult | None:
@@ -211,6 +211,12 @@ def build_record(phase: Phase) -> FrozenRecord:
             "snapshot_id": snapshot.id,
             "inputs_hash": snapshot.inputs_hash,
             "created_at": iso(snapshot.created_at),
+            # The statement columns exactly as the analysis read them (see phase_votes).
+            "columns": {
+                "all_statement_ids": list(votes.all_statement_ids),
+                "moderated_out": sorted(votes.moderated_out),
+                "meta": sorted(votes.meta),
+            },
             "result": snapshot.result(),
         },
         "themes": (

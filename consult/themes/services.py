@@ -16,7 +16,6 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -32,11 +31,12 @@ from clustering.duplicates import (
 from clustering.themes import ThemeConstraints, ThemeExtractor, ThemeResult
 from clustering.themes import extract_themes as _extract_themes
 from consult.accounts.models import User
+from consult.analysis.services import phase_votes
 from consult.consultations.models import Consultation, Phase
 from consult.database import write_transaction
 from consult.errors import InvalidInput, NotFound
 from consult.extensions import db
-from consult.participation.models import Moderation, Statement, Vote
+from consult.participation.models import Moderation, Statement
 from consult.themes.curation import apply_constraints, fold_curations
 from consult.themes.embeddings import app_embedder, cached_vectors, embed_texts, text_hash
 from consult.themes.models import CurationKind, ThemeCuration, ThemeRun
@@ -419,22 +419,6 @@ class PhaseThemes:
         return group_label(group_id)
 
 
-def phase_vote_arrays(phase_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The phase's latest votes as (participant_ids, statement_ids, values) arrays.
-
-    Built with ``np.fromiter`` over the rows: 225,000 votes take 0.07 s after the fetch, where
-    ``np.array`` over the row objects takes 3 s.
-    """
-    rows = db.session.execute(
-        select(Vote.participant_id, Vote.statement_id, Vote.value)
-        .join(Statement, Statement.id == Vote.statement_id)
-        .where(Statement.phase_id == phase_id)
-    ).all()
-    flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows))
-    votes = flat.reshape(-1, 3)
-    return votes[:, 0], votes[:, 1], votes[:, 2].astype(np.int8)
-
-
 _STATISTICS_CACHE: OrderedDict[tuple, PhaseThemes] = OrderedDict()
 _STATISTICS_CACHE_SIZE = 32
 
@@ -466,7 +450,7 @@ def phase_theme_statistics(phase: Phase, snapshot=None, analysis=None) -> PhaseT
     result = load_theme_result(run)
     ids = phase_statement_ids(phase)
     stats = theme_statistics(
-        result, analysis, phase_vote_arrays(phase.id), ids, offline=offline_support_for(ids)
+        result, analysis, phase_votes(phase), ids, offline=offline_support_for(ids)
     )
     group_ids = analysis.statements.group_ids.tolist() if analysis is not None else []
     figures = PhaseThemes(
