@@ -6,9 +6,11 @@ For each database it
 1. creates a fresh database (PostgreSQL: a new database on ``--pg-url``; SQLite: a file in a
    temporary folder), applies the migrations and seeds one open phase with ``--statements``
    statements;
-2. starts ``consult serve`` (gunicorn) on 127.0.0.1 with ``--workers`` x ``--threads``, and, with
-   ``--redis-url``, one ``consult worker`` so that the recomputes votes ask for run on RQ as in
-   production (without it, they run in a thread of each web process, the embedded mode);
+2. starts ``consult serve`` (gunicorn) on 127.0.0.1 with ``--workers`` x ``--threads``. The
+   PostgreSQL run is production mode: with Redis at ``--redis-url`` (default database 14 of the
+   local Redis) it also starts one ``consult worker``, so the recomputes that votes ask for run
+   on RQ; the SQLite run (and PostgreSQL without Redis) is the embedded mode, where they run in
+   a thread of each web process;
 3. creates ``--participants`` participants through ``POST /api/v1/participants``;
 4. lets ``--clients`` concurrent clients vote for ``--duration`` seconds. Each client holds one
    keep-alive HTTP/1.1 connection (raw asyncio, so the load generator stays cheap on the cores it
@@ -19,7 +21,8 @@ For each database it
    sent but not acknowledged (error, timeout) is stored at most once; nothing else is stored.
 
 Prints one line per figure: throughput (acknowledged votes/s), latency p50/p95/p99, errors (5xx,
-other statuses, connection errors), lost, duplicated and unexpected votes, with the targets of
+other statuses, connection errors), lost, duplicated and unexpected votes, CPU per vote by process
+(web, PostgreSQL backends, load generator) and the disk's commit latency, with the targets of
 issue 8 beside them (2 cores: >= 800 votes/s and p99 <= 100 ms on PostgreSQL, >= 300 votes/s on
 SQLite, zero lost or duplicated votes, zero 5xx). Exits non-zero when a correctness check fails.
 """
@@ -53,6 +56,8 @@ TARGETS = {
     "sqlite": {"throughput": 300.0, "p99_ms": None},
 }
 WORDS = ("agree", "disagree", "pass")
+# Production mode's queue for the PostgreSQL run (database 14: the tests use 15).
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
 # --- a minimal HTTP/1.1 keep-alive client --------------------------------------------------------
@@ -300,6 +305,19 @@ def cpu_seconds(group: int | None = None, title: str | None = None) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def redis_answers(url: str) -> bool:
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        return bool(client.ping())
+    except RedisError:
+        return False
+    finally:
+        client.close()
+
+
 def stop(process: subprocess.Popen | None) -> None:
     if process is None or process.poll() is not None:
         return
@@ -513,11 +531,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--redis-url",
-        default=os.environ.get("LOAD_REDIS_URL"),
-        help="run the PostgreSQL server with REDIS_URL and one `consult worker` (e.g. "
-        "redis://127.0.0.1:6379/14)",
+        default=os.environ.get("LOAD_REDIS_URL", DEFAULT_REDIS_URL),
+        help="production mode for the PostgreSQL run: REDIS_URL for the server and one "
+        "`consult worker` (default %(default)s when it answers; '' runs jobs in the web "
+        "processes' threads, the embedded mode)",
     )
     args = parser.parse_args(argv)
+    if args.redis_url and not redis_answers(args.redis_url):
+        print(f"load: no Redis at {args.redis_url}; jobs run in the web processes instead")
+        args.redis_url = ""
     backends = ("postgresql", "sqlite") if args.backend == "both" else (args.backend,)
     ok = True
     for backend in backends:
