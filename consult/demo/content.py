@@ -280,3 +280,30 @@ DEMO_USERS = [
     ("steering@example.org", "steering", "Sofía Steering"),
 ]
 DEMO_PASSWORD = "consult-demo"
+
+# Community conversations whose notes (written by us, in consult/demo/notes/) are imported into
+# phase 1: (file, host organisation, title, region, place, participants, groups, language, days ago)
+CONVERSATIONS = [
+    (
+        "regional-dialogue-eastern-highlands.md",
+        "Highlands Civic Network",
+        "Regional dialogue — Eastern Highlands",
+        "Eastern Highlands",
+        "Mbera town hall",
+        34,
+        "civil society, local government, youth, media",
+        "en",
+        9,
+    ),
+    (
+        "dialogue-jeunesse-dakar.txt",
+        "Collectif Jeunes Citoyens",
+        "Dialogue jeunesse — quartier de la Médina",
+        "Dakar",
+        "Maison des jeunes de la Médina",
+        18,
+        "youth, students",
+        "fr",
+        5,
+    ),
+]

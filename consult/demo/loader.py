@@ -169,3 +169,37 @@ def _simulated_votes(rng: np.random.Generator, participant_ids, statement_ids, n
                 }
             )
     return rows
+
+
+def load_conversations(phase: Phase) -> int:
+    """Import the demo's community-conversation notes into ``phase``, hosted by the demo host.
+
+    The imported points wait in the moderation queue, as real ones would.
+    """
+    from pathlib import Path
+
+    from consult.notes.services import import_notes_file
+
+    host = db.session.scalar(User.by_email(content.DEMO_USERS[2][0]))
+    folder = Path(__file__).parent / "notes"
+    created = 0
+    for name, organisation, title, region, place, people, groups, language, days in (
+        content.CONVERSATIONS
+    ):
+        result = import_notes_file(
+            phase,
+            name,
+            (folder / name).read_bytes(),
+            host_organisation=organisation,
+            held_on=(utcnow() - timedelta(days=days)).date(),
+            title=title,
+            region=region,
+            place=place,
+            participant_count=people,
+            language=language,
+            groups=groups,
+            consent_to_publish=True,
+            host_user=host,
+        )
+        created += len(result.created)
+    return created

@@ -15,6 +15,8 @@ def test_demo_load_once(runner):
     assert first.exit_code == 0, first.output
     assert "Loaded the demo consultation" in first.output
     assert "Analysed phase 1: 3 opinion groups." in first.output
+    assert "Imported 13 points from 2 community conversations" in first.output
+    assert "themes." in first.output
     second = runner.invoke(args=["demo", "load", "--if-empty"])
     assert "nothing loaded" in second.output
     consultation = get_consultation("demo")
