@@ -60,9 +60,14 @@ def list_command(state: str | None, limit: int) -> None:
 @jobs_group.command("sweep")
 @with_appcontext
 def sweep_command() -> None:
-    """Re-queue jobs whose worker died and hand over queued ones (workers do this every few s)."""
-    from consult.jobs.services import sweep
+    """Re-queue jobs whose worker died and hand over due ones (workers do this every few s).
 
+    With Redis the due jobs go to the RQ queue; without it they run here, one after another.
+    """
+    from consult.jobs.services import mode, sweep
+
+    if mode() == "thread":  # this process's job thread would die with the command
+        current_app.config["CONSULT_JOBS_INLINE"] = True
     report = sweep()
     click.echo(
         f"requeued {len(report.requeued)}, failed {len(report.failed)}, "

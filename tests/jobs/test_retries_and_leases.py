@@ -216,3 +216,23 @@ def test_parallel_enqueues_of_one_key_queue_one_job(app):
     db.session.rollback()
     queued = db.session.scalars(select(Job).where(Job.kind == "test.parallel")).all()
     assert [job.state for job in queued] == [JobState.QUEUED]
+
+
+def test_jobs_commands_list_and_sweep(app, runner):
+    """`consult jobs sweep` recovers a lost job and, without Redis, runs what is due right there;
+    `consult jobs list` shows the outcome."""
+    app.config.update(CONSULT_JOBS_INLINE=False)
+    services.handler("test.cli")(lambda payload: {"ok": True})
+    lost = _orphan("test.cli", "phase:1")
+    with write_transaction(db.session) as session:
+        waiting = Job(kind="test.cli", key="phase:2", payload={})
+        session.add(waiting)
+    result = runner.invoke(args=["jobs", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "requeued 1, failed 0, dispatched 2" in result.output
+    assert [_job(i).state for i in (lost, waiting.id)] == [JobState.DONE, JobState.DONE]
+    listing = runner.invoke(args=["jobs", "list", "--state", "done"])
+    assert listing.exit_code == 0
+    lines = listing.output.splitlines()
+    assert len(lines) == 2 and all(" done " in line and "test.cli" in line for line in lines)
+    assert "attempts 2/3" in listing.output and "lost during attempt 1" in listing.output
