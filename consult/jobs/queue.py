@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 
@@ -22,6 +23,12 @@ _connections: dict[tuple[str, bool], Redis] = {}
 _lock = threading.Lock()
 _skip_until = 0.0  # monotonic time before which enqueues do not even try Redis
 
+# Probe an idle connection after 30 s, every 10 s, give up after 3 unanswered probes.
+_KEEPALIVE = {
+    getattr(socket, name): value
+    for name, value in (("TCP_KEEPIDLE", 30), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 3))
+    if hasattr(socket, name)
+}
 PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
@@ -31,8 +38,10 @@ def redis_connection(url: str, *, worker: bool = False) -> Redis:
     with _lock:
         client = _connections.get((url, worker))
         if client is None:
-            options = {"socket_connect_timeout": 2, "health_check_interval": 15}
-            if not worker:
+            options: dict = {"socket_connect_timeout": 2, "health_check_interval": 15}
+            if worker:  # blocks on the queue: TCP keepalive notices a Redis that vanished
+                options.update(socket_keepalive=True, socket_keepalive_options=_KEEPALIVE)
+            else:
                 options.update(socket_connect_timeout=1, socket_timeout=2)
             client = _connections[(url, worker)] = Redis.from_url(url, **options)
         return client
