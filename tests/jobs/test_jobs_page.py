@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from consult.database import utcnow, write_transaction
 from consult.extensions import db
 from consult.jobs import services
@@ -111,3 +113,22 @@ def test_retry_button_queues_a_failed_job_again(client, staff):
         == 302
     )
     assert "is not a failed job" in client.get("/admin/jobs/").text
+
+
+def test_job_list_says_how_jobs_run_and_whether_redis_answers(client, staff, app):
+    staff.login("support")
+    app.config.update(CONSULT_JOBS_INLINE=False, REDIS_URL="redis://127.0.0.1:9/0")
+    page = client.get("/admin/jobs/").text
+    assert "Jobs run on RQ workers" in page and "Redis is unreachable" in page
+    app.config["REDIS_URL"] = None
+    assert "in a background thread of each web process" in client.get("/admin/jobs/").text
+
+
+@pytest.mark.redis
+def test_job_list_shows_the_rq_queue(client, staff, app, redis_url):
+    services.handler("test.page_rq")(lambda payload: None)
+    app.config.update(CONSULT_JOBS_INLINE=False, REDIS_URL=redis_url)
+    services.enqueue("test.page_rq", "phase:1")
+    staff.login("support")
+    page = client.get("/admin/jobs/").text
+    assert "Redis: 1 waiting in the queue, 0 workers alive" in page
