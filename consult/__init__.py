@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_security(app)
     return app
 
 
@@ -67,6 +68,7 @@ def register_models() -> None:
     import consult.notes.models  # noqa: F401
     import consult.reports.models  # noqa: F401
     import consult.responses.models  # noqa: F401
+    import consult.security.models  # noqa: F401
     import consult.themes.jobs  # noqa: F401  (theme refresh job; statement changes request it)
     import consult.themes.models  # noqa: F401
 
@@ -106,6 +108,13 @@ def register_errorhandlers(app: Flask) -> None:
     from consult.web import register_error_pages
 
     register_error_pages(app)
+
+
+def register_security(app: Flask) -> None:
+    """Access matrix, rate limits, security headers, audit log: after blueprints and commands."""
+    from consult import security
+
+    security.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -95,6 +95,9 @@ def postgresql_url(tmp_path_factory) -> Iterator[str]:
     admin.dispose()
 
 
+TRIGGERS_OF_TABLE = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"
+
+
 def _empty_tables() -> None:
     from consult.extensions import db
 
@@ -104,7 +107,16 @@ def _empty_tables() -> None:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for name in reversed(tables):
+                # Append-only tables (the audit log) refuse DELETE through a trigger: lift it.
+                guards = conn.execute(
+                    text(TRIGGERS_OF_TABLE),
+                    {"t": name},
+                ).all()
+                for guard in guards:
+                    conn.execute(text(f'DROP TRIGGER "{guard.name}"'))
                 conn.execute(text(f"DELETE FROM {name}"))
+                for guard in guards:
+                    conn.execute(text(guard.sql))
 
 
 def _make_app(url: str, **overrides):

@@ -50,8 +50,17 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        from consult.security import limits
+
+        email = form.email.data or ""
+        locked = limits.login_locked(email)
+        if locked is not None:  # the password is not even checked while locked
+            form.password.errors.append(locked.message())
+            page = render_template("accounts/login.html", form=form)
+            return page, 429, {"Retry-After": str(locked.seconds)}
+        user = authenticate(email, form.password.data)
         if user is not None:
+            limits.login_succeeded(email)
             login_user(user)
             flash(
                 _(
@@ -62,6 +71,19 @@ def login():
                 "success",
             )
             return redirect(_safe_next(request.args.get("next")) or landing_page())
+        locked = limits.login_failed(email)
+        if locked is not None:
+            from consult.security.audit import record
+
+            record(
+                "accounts.lockout",
+                target=email.strip().lower()[:254],
+                outcome="refused",
+                details={"scope": locked.scope, "seconds": locked.seconds},
+            )
+            form.password.errors.append(locked.message())
+            page = render_template("accounts/login.html", form=form)
+            return page, 429, {"Retry-After": str(locked.seconds)}
         form.password.errors.append(_("E-mail or password is not right."))
         status = 401
     elif request.method == "POST":

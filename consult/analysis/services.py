@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from clustering.opinion_groups import AnalysisResult, analyze
 from clustering.votes import VoteMatrix
@@ -23,6 +23,7 @@ from consult.consultations.models import Phase
 from consult.database import utcnow, write_transaction
 from consult.extensions import db
 from consult.participation.models import Moderation, Statement, Vote
+from consult.security.models import Quarantine
 
 RANDOM_STATE = 0
 
@@ -78,10 +79,19 @@ def phase_votes(phase: Phase) -> PhaseVotes:
             Statement.phase_id == phase.id, Statement.open_for_voting.is_(True)
         )
     ).all()
+    # Votes a moderator quarantined (suspicious bursts, consult.security.bursts) stay stored but
+    # are left out here, and so out of themes, maps and reports too.
+    quarantined = exists(
+        select(Quarantine.id).where(
+            Quarantine.phase_id == phase.id,
+            Quarantine.participant_id == Vote.participant_id,
+            Quarantine.released_at.is_(None),
+        )
+    )
     rows = db.session.execute(
         select(Vote.participant_id, Vote.statement_id, Vote.value)
         .join(Statement, Statement.id == Vote.statement_id)
-        .where(Statement.phase_id == phase.id)
+        .where(Statement.phase_id == phase.id, ~quarantined)
     )
     # fromiter over the flat rows is ~40x faster than np.array on row objects (225k votes: 0.07 s)
     votes = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64).reshape(-1, 3)

@@ -28,9 +28,11 @@ COMMON_ERRORS = {"404": _error("Unknown phase or statement")}
 AUTH_ERRORS = {"401": _error("Missing or unknown participant token"), **COMMON_ERRORS}
 BODY_ERRORS = {
     "400": _error("Malformed request (not JSON, wrong types)"),
+    "403": _error("The consultation takes input from invited participants only"),
     "409": _error("The phase is not open for input"),
     "413": _error("Request body too large"),
     "422": _error("Invalid value"),
+    "429": _error("Too many requests in a short time; see the Retry-After header"),
 }
 
 
@@ -61,8 +63,10 @@ def document() -> dict[str, Any]:
                             "The participant token (keep it secret)", {"$ref": REF + "Token"}
                         ),
                         "400": _error("Malformed request"),
+                        "403": _error("xid_signature missing or wrong (CONSULT_XID_SECRET is set)"),
                         "413": _error("Request body too large"),
                         "422": _error("Invalid xid"),
+                        "429": _error("Too many new participants from this address"),
                     },
                 }
             },
@@ -158,6 +162,31 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/me/data": {
+                "get": {
+                    "summary": "Everything stored about this participant (their data, as JSON)",
+                    "security": AUTH,
+                    "responses": {
+                        "200": _json("The participant's data", {"$ref": REF + "MyData"}),
+                        "401": _error("Missing or unknown participant token"),
+                    },
+                }
+            },
+            "/me": {
+                "delete": {
+                    "summary": "Delete this participant's data; the token stops working",
+                    "description": (
+                        "Votes (current and history) are deleted, so no later analysis counts "
+                        "them. Statements not accepted by moderators are deleted; accepted ones "
+                        "stay as anonymous public input. Published reports keep their figures."
+                    ),
+                    "security": AUTH,
+                    "responses": {
+                        "200": _json("What was deleted", {"$ref": REF + "Deletion"}),
+                        "401": _error("Missing or unknown participant token"),
+                    },
+                }
+            },
         },
         "components": {
             "securitySchemes": {
@@ -175,7 +204,52 @@ def document() -> dict[str, Any]:
                 },
                 "NewParticipant": {
                     "type": "object",
-                    "properties": {"xid": {"type": "string", "minLength": 1, "maxLength": 255}},
+                    "properties": {
+                        "xid": {"type": "string", "minLength": 1, "maxLength": 255},
+                        "xid_signature": {
+                            "type": "string",
+                            "description": "hex HMAC-SHA256 of the xid with the site's secret",
+                        },
+                    },
+                },
+                "MyData": {
+                    "type": "object",
+                    "required": ["participant", "statements", "votes", "vote_history"],
+                    "properties": {
+                        "about": {"type": "string"},
+                        "not_stored": {"type": "string"},
+                        "participant": {
+                            "type": "object",
+                            "properties": {
+                                "created_at": {"type": ["string", "null"]},
+                                "xid": {"type": ["string", "null"]},
+                                "invited_to_consultations": {
+                                    "type": "array",
+                                    "items": {"type": "integer"},
+                                },
+                            },
+                        },
+                        "statements": {"type": "array", "items": {"type": "object"}},
+                        "votes": {"type": "array", "items": {"type": "object"}},
+                        "vote_history": {"type": "array", "items": {"type": "object"}},
+                        "votes_left_out_of_the_analysis": {
+                            "type": "array",
+                            "items": {"type": "object"},
+                        },
+                    },
+                },
+                "Deletion": {
+                    "type": "object",
+                    "required": [
+                        "votes_deleted",
+                        "statements_deleted",
+                        "statements_kept_anonymous",
+                    ],
+                    "properties": {
+                        "votes_deleted": {"type": "integer"},
+                        "statements_deleted": {"type": "integer"},
+                        "statements_kept_anonymous": {"type": "integer"},
+                    },
                 },
                 "Token": {
                     "type": "object",

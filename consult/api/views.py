@@ -117,6 +117,10 @@ def create_participant():
     xid = body.get("xid")
     if xid is not None and not isinstance(xid, str):
         raise ApiError(400, "xid must be a string")
+    if xid:
+        from consult.security.invitations import check_xid
+
+        check_xid(xid.strip(), body.get("xid_signature"))
     _, token = participation.create_participant(xid)
     return jsonify({"token": token}), 201
 
@@ -251,6 +255,24 @@ def my_input():
             }
         )
     return jsonify({"items": items})
+
+
+@bp.get("/me/data")
+@token_required
+def my_data():
+    """Everything stored about the token's participant (the same as the "My input" download)."""
+    from consult.security.privacy import export
+
+    return jsonify(export(g.participant))
+
+
+@bp.delete("/me")
+@token_required
+def delete_me():
+    """Delete the token's participant: votes, unpublished statements; the token stops working."""
+    from consult.security.privacy import delete_participant
+
+    return jsonify(delete_participant(g.participant).to_dict())
 
 
 @bp.get("/openapi.json")

@@ -38,6 +38,7 @@ from consult.participation.models import (
     VoteValue,
 )
 from consult.participation.translations import statement_language
+from consult.security import invitations
 
 TEXT_MIN = 10
 TEXT_MAX = 280
@@ -165,7 +166,12 @@ def _vote_sql(dialect: str, who: str) -> tuple:
             .select_from(Participant)
             .join(Statement, Statement.id == bindparam("statement_id"))
             .join(Phase, Phase.id == Statement.phase_id)
-            .where(voter, Statement.phase_id == bindparam("phase_id"), *_votable(now))
+            .where(
+                voter,
+                Statement.phase_id == bindparam("phase_id"),
+                *_votable(now),
+                invitations.vote_condition(),
+            )
         )
         insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
         upsert = insert_fn(Vote).from_select(_VOTE_COLUMNS, target)
@@ -226,7 +232,7 @@ def record_vote(
     with write_transaction(db.session) as session:
         written = _write_vote(session.connection(), "id", params)
     if written is None:
-        _refuse_vote(phase.id, statement_id)
+        _refuse_vote(phase.id, statement_id, participant_id=participant.id)
     request_recompute(phase.id)
 
 
@@ -271,7 +277,13 @@ def require_voter(token: str, phase_id: int) -> Phase:
     return phase
 
 
-def _refuse_vote(phase_id: int, statement_id: int, *, token: str | None = None) -> NoReturn:
+def _refuse_vote(
+    phase_id: int,
+    statement_id: int,
+    *,
+    token: str | None = None,
+    participant_id: int | None = None,
+) -> NoReturn:
     """Raise the error that explains why a vote was not written (the rare, slow path)."""
     db.session.rollback()  # read what is committed now
     if token is not None:
@@ -284,6 +296,10 @@ def _refuse_vote(phase_id: int, statement_id: int, *, token: str | None = None) 
     statement = db.session.get(Statement, statement_id)
     if statement is None or statement.phase_id != phase.id:
         raise NotFound(_("statement %(id)d is not part of this phase", id=statement_id))
+    voter = participant_for_token(token) if token is not None else None
+    if token is None and participant_id is not None:
+        voter = db.session.get(Participant, participant_id)
+    invitations.require_invited(phase, voter)
     votable = statement.open_for_voting and (
         statement.moderation == Moderation.ACCEPTED
         or (statement.moderation == Moderation.PENDING and not phase.strict_moderation)
@@ -399,6 +415,7 @@ def validate_text(text: object) -> str:
 def add_statement(phase: Phase, participant: Participant, text: object) -> Statement:
     """A participant's statement: pending moderation; shown at once unless moderation is strict."""
     require_open(phase)
+    invitations.require_invited(phase, participant)
     clean = validate_text(text)
     with write_transaction(db.session) as session:
         duplicate = session.scalar(
