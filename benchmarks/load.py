@@ -413,6 +413,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> bool:
             # Abuse limits stay on (their counting is part of a vote's cost), set out of reach:
             # every client here shares one address and votes far faster than a person.
             **{key: "1000000 per minute" for key in LIMITS_OUT_OF_REACH},
+            "CONSULT_RATELIMIT_ENABLED": "1" if args.limits == "on" else "0",
         }
         env.pop("REDIS_URL", None)
         if args.redis_url and backend == "postgresql":
@@ -482,6 +483,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> bool:
     label = f"load {backend}"
     print(
         f"{label} setup: gunicorn {args.workers} workers x {args.threads} threads, {mode}, "
+        f"abuse limits {args.limits}, "
         f"{args.clients} clients, {args.duration:g} s measured after {args.warmup:g} s warm-up, "
         f"{args.participants} participants x {args.statements} statements, {os.cpu_count()} CPUs"
     )
@@ -531,6 +533,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per process")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--limits",
+        choices=("on", "off"),
+        default="on",
+        help="abuse limits (rate limiting) on the vote path, counted but out of reach; 'off' "
+        "measures the vote path without them",
+    )
     parser.add_argument(
         "--pg-url",
         default=os.environ.get("TEST_DATABASE_URL")
