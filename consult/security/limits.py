@@ -229,10 +229,17 @@ def _lock_items(app: Flask):
 
 
 def _strategy():
+    """A moving window over the limiter's storage: exact counts and reset times for lockouts."""
     limiter: Limiter | None = current_app.extensions.get("consult_limiter")
     if limiter is None or not limiter.enabled:
         return None
-    return limiter.limiter
+    strategy = current_app.extensions.get("consult_lockout")
+    if strategy is None:
+        from limits.strategies import MovingWindowRateLimiter
+
+        strategy = MovingWindowRateLimiter(limiter.storage)
+        current_app.extensions["consult_lockout"] = strategy
+    return strategy
 
 
 def _account_key(email: str) -> str:
