@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from consult.accounts.models import Role
@@ -73,8 +74,16 @@ def retry(job_id: int):
     """Queue a failed job again (coalesced with any job already queued for its key)."""
     job = db.session.get(Job, job_id)
     if job is None or job.state != JobState.FAILED:
-        flash(f"Job {job_id} is not a failed job; nothing to retry.", "error")
+        flash(_("Job %(id)d is not a failed job; nothing to retry.", id=job_id), "error")
     else:
         new_id = services.enqueue(job.kind, job.key, dict(job.payload))
-        flash(f"Job {job_id} ({job.kind}) queued again as job {new_id}.", "success")
+        flash(
+            _(
+                "Job %(id)d (%(kind)s) queued again as job %(new_id)d.",
+                id=job_id,
+                kind=job.kind,
+                new_id=new_id,
+            ),
+            "success",
+        )
     return redirect(url_for(".index"))

@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from clustering.bridging import BridgingResult, bridging_scores
@@ -37,6 +39,7 @@ from consult.extensions import db
 from consult.maps import figures
 from consult.maps.models import MapExtras
 from consult.participation.models import Statement
+from consult.themes.labels import theme_label_text
 from consult.themes.models import CurationKind, ThemeCuration, ThemeRun
 
 RANDOM_STATE = 0
@@ -99,16 +102,27 @@ class Source:
     theme_run_id: int | None = None
 
     def when(self) -> str:
-        return f"{self.created_at:%-d %b %Y %H:%M} UTC"
+        """'5 Mar 2026 14:30 UTC' (month names in the reader's language; times are UTC)."""
+        return f"{format_datetime(self.created_at, 'd MMM y HH:mm')} UTC"
 
     def caption(self) -> str:
-        text = (
-            f"Analysis snapshot {self.snapshot_id} of phase {self.phase_position} "
-            f"({self.phase_title}), computed {self.when()}"
-        )
+        values = {
+            "snapshot": self.snapshot_id,
+            "position": self.phase_position,
+            "title": self.phase_title,
+            "when": self.when(),
+        }
         if self.theme_run_id is not None:
-            text += f"; themes from theme run {self.theme_run_id}"
-        return text + "."
+            return _(
+                "Analysis snapshot %(snapshot)d of phase %(position)d (%(title)s), computed "
+                "%(when)s; themes from theme run %(run)d.",
+                run=self.theme_run_id,
+                **values,
+            )
+        return _(
+            "Analysis snapshot %(snapshot)d of phase %(position)d (%(title)s), computed %(when)s.",
+            **values,
+        )
 
 
 @dataclass
@@ -231,7 +245,7 @@ def group_rows(pm: PhaseMaps, texts: dict[int, str] | None = None) -> list[Group
             reps.append(
                 RepLine(
                     statement_id=r.statement_id,
-                    text=texts.get(r.statement_id, f"Statement {r.statement_id}"),
+                    text=texts.get(r.statement_id) or _("Statement %(id)d", id=r.statement_id),
                     direction=r.direction,
                     share=r.agree_share if agree else r.disagree_share,
                     share_others=r.agree_share_others if agree else r.disagree_share_others,
@@ -254,7 +268,11 @@ def group_row(pm: PhaseMaps, group_id: int) -> GroupRow:
             row = group_rows(pm, statement_texts(pm.phase.id, ids))[pos]
             return row
     raise NotFound(
-        f"analysis snapshot {pm.snapshot.id if pm.snapshot else '?'} has no group {group_id}"
+        _(
+            "analysis snapshot %(snapshot)s has no group %(group)d",
+            snapshot=pm.snapshot.id if pm.snapshot else "?",
+            group=group_id,
+        )
     )
 
 
@@ -395,7 +413,18 @@ class Extras:
 
     @property
     def note(self) -> str:
-        return str(self.record.params.get("note", ""))
+        """The stored note (in English) in the reader's language."""
+        note = str(self.record.params.get("note", ""))
+        return _(LATER_VOTES_NOTE) if note == LATER_VOTES_NOTE else note
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogue; it is stored in English and translated when shown."""
+    return message
+
+
+#: Stored with extras fitted on more votes than the snapshot saw (translated when shown).
+LATER_VOTES_NOTE = N_("includes votes cast since the analysis by the same participants")
 
 
 def extras_for(snapshot: AnalysisSnapshot | None) -> Extras | None:
@@ -488,7 +517,7 @@ def compute_extras(snapshot_id: int) -> ExtrasOutcome:
         random_state=RANDOM_STATE,
     )
     timings["robustness"] = time.perf_counter() - t
-    note = "" if exact else "includes votes cast since the analysis by the same participants"
+    note = "" if exact else LATER_VOTES_NOTE
     record = MapExtras(
         snapshot_id=snapshot_id,
         params={
@@ -779,12 +808,12 @@ def phase_comparison(slug: str, before: int | None = None, after: int | None = N
     consultation = get_consultation(slug)
     phases = list(consultation.phases)
     if len(phases) < 2:
-        raise NotFound("this consultation has a single phase: there is nothing to compare")
+        raise NotFound(_("this consultation has a single phase: there is nothing to compare"))
     by_position = {p.position: p for p in phases}
     a = by_position.get(before) if before is not None else phases[-2]
     b = by_position.get(after) if after is not None else phases[-1]
     if a is None or b is None or a.position >= b.position:
-        raise NotFound("choose two phases of this consultation, the earlier one first")
+        raise NotFound(_("choose two phases of this consultation, the earlier one first"))
     runs = list(
         db.session.scalars(
             select(ThemeRun)
@@ -836,28 +865,30 @@ def phase_comparison(slug: str, before: int | None = None, after: int | None = N
         if before_fig is None and after_fig is None:
             continue
         if theme.is_other:
-            status, detail = "other", "statements that fit no theme"
+            status, detail = "other", _("statements that fit no theme")
         elif theme.id in absorbed:
             status = "merged"
-            detail = "absorbed " + ", ".join(
-                f"“{labels.get(o, o)}”" for o in dict.fromkeys(absorbed[theme.id])
+            names = ", ".join(
+                f"“{theme_label_text(labels.get(o, o))}”" for o in dict.fromkeys(absorbed[theme.id])
             )
+            detail = _("absorbed %(names)s", names=names)
         elif before_fig is not None and after_fig is not None:
             status, detail = "continuing", ""
         elif after_fig is not None:
-            status, detail = "new", f"first raised in phase {b.position}"
+            status, detail = "new", _("first raised in phase %(n)d", n=b.position)
         else:
-            status, detail = "retired", f"no statement in phase {b.position}"
+            status, detail = "retired", _("no statement in phase %(n)d", n=b.position)
         moves.append(ThemeMove(theme.id, theme.label, status, detail, before_fig, after_fig))
     for old in sorted(set(merged_into) | retired):
         if old in current:
             continue
         if old in merged_into:
             target = merged_into[old]
-            detail = f"merged into “{labels.get(target, target)}”"
+            label = theme_label_text(labels.get(target, target))
+            detail = _("merged into “%(label)s”", label=label)
             moves.append(ThemeMove(old, labels.get(old, old), "merged", detail, None, None))
         else:
-            detail = "retired by a theme refresh"
+            detail = _("retired by a theme refresh")
             moves.append(ThemeMove(old, labels.get(old, old), "retired", detail, None, None))
     order = {"continuing": 0, "merged": 1, "new": 2, "retired": 3, "other": 4}
     moves.sort(key=lambda m: (m.theme_id == "other", order[m.status], -(m.change or 0.0)))

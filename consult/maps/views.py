@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import format_decimal
 
 from consult.accounts.models import Role
 from consult.accounts.roles import role_required
@@ -237,5 +238,5 @@ def pct_filter(value: float | None) -> str:
 
 @bp.app_template_filter("thousands")
 def thousands_filter(value: int) -> str:
-    """12858 → '12,858'."""
-    return f"{int(value):,}"
+    """12858 → '12,858' ('12 858' in French, '12.858' in Spanish)."""
+    return format_decimal(int(value), "#,##0")

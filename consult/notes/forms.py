@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from consult.notes.models import CommunityConversation
@@ -29,12 +30,12 @@ FIELDS = (
 CHECKBOXES = ("online", "consent_to_publish")
 
 ENCODINGS = [
-    ("", "Find out (UTF-8 first)"),
+    ("", _l("Find out (UTF-8 first)")),
     ("utf-8", "UTF-8"),
-    ("cp1252", "Windows-1252 (Western Europe)"),
+    ("cp1252", _l("Windows-1252 (Western Europe)")),
     ("latin-1", "ISO-8859-1 (Latin-1)"),
     ("iso8859-15", "ISO-8859-15 (Latin-9)"),
-    ("cp1251", "Windows-1251 (Cyrillic)"),
+    ("cp1251", _l("Windows-1251 (Cyrillic)")),
     ("mac-roman", "Mac Roman"),
 ]
 

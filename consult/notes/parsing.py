@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from flask_babel import gettext
+
 from consult.errors import InvalidInput
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -71,9 +73,9 @@ class NotesError(InvalidInput):
     ) -> None:
         where = []
         if line is not None:
-            where.append(f"line {line}")
+            where.append(gettext("line %(n)d", n=line))
         if column is not None:
-            where.append(f"column {column}")
+            where.append(gettext("column %(column)s", column=column))
         prefix = filename + (f" ({', '.join(where)})" if where else "")
         super().__init__(f"{prefix}: {message}" if prefix else message, field="file")
         self.filename = filename
@@ -128,12 +130,18 @@ def file_type_of(filename: str) -> str:
     name = PurePath(filename or "").name
     suffix = PurePath(name).suffix.lower().lstrip(".")
     if suffix not in FILE_TYPES:
-        what = f"files of type .{suffix}" if suffix else "files without an extension"
-        hint = " (save a .doc as .docx, a PDF or spreadsheet as .txt or .csv)" if suffix else ""
-        raise NotesError(
-            f"{what} cannot be read. Upload notes as .txt, .md, .docx or .csv{hint}.",
-            filename=name or "the file",
-        )
+        if suffix:
+            message = gettext(
+                "files of type .%(suffix)s cannot be read. Upload notes as .txt, .md, .docx or "
+                ".csv (save a .doc as .docx, a PDF or spreadsheet as .txt or .csv).",
+                suffix=suffix,
+            )
+        else:
+            message = gettext(
+                "files without an extension cannot be read. Upload notes as .txt, .md, .docx or "
+                ".csv."
+            )
+        raise NotesError(message, filename=name or gettext("the file"))
     return FILE_TYPES[suffix]
 
 
@@ -144,12 +152,16 @@ def parse_notes(filename: str, data: bytes, *, declared_encoding: str | None = N
     size = len(data)
     if size > MAX_BYTES:
         raise NotesError(
-            f"the file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} "
-            "MB. Split the notes into smaller files.",
+            gettext(
+                "the file is %(size).1f MB; the limit is %(limit)d MB. Split the notes into "
+                "smaller files.",
+                size=size / 1024 / 1024,
+                limit=MAX_BYTES // 1024 // 1024,
+            ),
             filename=name,
         )
     if size == 0:
-        raise NotesError("the file is empty.", filename=name)
+        raise NotesError(gettext("the file is empty."), filename=name)
     digest = hashlib.sha256(data).hexdigest()
     if kind == "docx":
         raw_text, blocks = _docx_blocks(name, data)
@@ -159,7 +171,7 @@ def parse_notes(filename: str, data: bytes, *, declared_encoding: str | None = N
         text, encoding, note = decode(name, data, declared_encoding)
         _check_control_characters(name, text)
         if not text.strip():
-            raise NotesError("the file has no text in it.", filename=name)
+            raise NotesError(gettext("the file has no text in it."), filename=name)
         raw_text = text
         if kind == "csv":
             blocks, skipped = _csv_blocks(name, raw_text)
@@ -168,12 +180,16 @@ def parse_notes(filename: str, data: bytes, *, declared_encoding: str | None = N
     candidates = _candidates(blocks, raw_text, unit="paragraph" if kind == "docx" else None)
     if not candidates:
         raise NotesError(
-            "no points to import were found (only headings or empty lines).", filename=name
+            gettext("no points to import were found (only headings or empty lines)."), filename=name
         )
     if len(candidates) > MAX_CANDIDATES:
         raise NotesError(
-            f"{len(candidates):,} points were found; one file can hold at most "
-            f"{MAX_CANDIDATES:,}. Split the notes into one file per conversation or session.",
+            gettext(
+                "%(found)s points were found; one file can hold at most %(max)s. Split the notes "
+                "into one file per conversation or session.",
+                found=f"{len(candidates):,}",
+                max=f"{MAX_CANDIDATES:,}",
+            ),
             filename=name,
         )
     if not any(not c.dropped for c in candidates):
@@ -220,7 +236,10 @@ def _lookup(name: str, filename: str) -> str:
         return codecs.lookup(name.strip()).name
     except LookupError:
         raise NotesError(
-            f"{name!r} is not an encoding we know (try UTF-8, Windows-1252 or ISO-8859-1).",
+            gettext(
+                "%(name)s is not an encoding we know (try UTF-8, Windows-1252 or ISO-8859-1).",
+                name=repr(name),
+            ),
             filename=filename,
         ) from None
 
@@ -234,9 +253,12 @@ def decode(filename: str, data: bytes, declared: str | None = None) -> tuple[str
         except UnicodeDecodeError as exc:
             line, column = _position(data, exc.start)
             raise NotesError(
-                f"byte 0x{data[exc.start]:02X} cannot be read as {encoding_label(codec)}, the "
-                "encoding chosen for this file. Choose another encoding, or save the file as "
-                "UTF-8.",
+                gettext(
+                    "byte 0x%(byte)s cannot be read as %(encoding)s, the encoding chosen for this "
+                    "file. Choose another encoding, or save the file as UTF-8.",
+                    byte=f"{data[exc.start]:02X}",
+                    encoding=encoding_label(codec),
+                ),
                 filename=filename,
                 line=line,
                 column=column,
@@ -259,8 +281,10 @@ def decode(filename: str, data: bytes, declared: str | None = None) -> tuple[str
     if b"\x00" in data:
         line0, column0 = _position(data, data.index(b"\x00"))
         raise NotesError(
-            "this is not a text file (it contains NUL bytes). Save the notes as plain text "
-            "(UTF-8), Word (.docx) or CSV.",
+            gettext(
+                "this is not a text file (it contains NUL bytes). Save the notes as plain text "
+                "(UTF-8), Word (.docx) or CSV."
+            ),
             filename=filename,
             line=line0,
             column=column0,
@@ -290,8 +314,11 @@ def decode(filename: str, data: bytes, declared: str | None = None) -> tuple[str
     best = from_bytes(data).best()
     if best is None or best.encoding.replace("_", "-") in ("utf-8", "ascii"):
         raise NotesError(
-            f"byte 0x{bad:02X} is not UTF-8 and the file's encoding could not be recognised. "
-            "Save it as UTF-8, or choose its encoding.",
+            gettext(
+                "byte 0x%(byte)s is not UTF-8 and the file's encoding could not be recognised. "
+                "Save it as UTF-8, or choose its encoding.",
+                byte=f"{bad:02X}",
+            ),
             filename=filename,
             line=line,
             column=column,
@@ -319,8 +346,11 @@ def _check_control_characters(filename: str, text: str) -> None:
         line = text.count("\n", 0, match.start()) + 1
         column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         raise NotesError(
-            f"control character U+{ord(match.group()):04X} found: this does not look like a "
-            "text file. Save the notes as plain text (UTF-8), Word (.docx) or CSV.",
+            gettext(
+                "control character U+%(code)s found: this does not look like a text file. Save "
+                "the notes as plain text (UTF-8), Word (.docx) or CSV.",
+                code=f"{ord(match.group()):04X}",
+            ),
             filename=filename,
             line=line,
             column=column,
@@ -491,15 +521,20 @@ def _docx_blocks(filename: str, data: bytes) -> tuple[str, list[_Block]]:
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise NotesError(
-            "this is not a Word .docx document (an older .doc? Save it as .docx, or as text).",
+            gettext(
+                "this is not a Word .docx document (an older .doc? Save it as .docx, or as text)."
+            ),
             filename=filename,
         )
     try:
         document = Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors, …
         raise NotesError(
-            f"the Word document cannot be read ({type(exc).__name__}). Open it in Word or "
-            "LibreOffice and save it again as .docx.",
+            gettext(
+                "the Word document cannot be read (%(error)s). Open it in Word or LibreOffice and "
+                "save it again as .docx.",
+                error=type(exc).__name__,
+            ),
             filename=filename,
         ) from None
     out: list[str] = []
@@ -559,7 +594,7 @@ def _docx_blocks(filename: str, data: bytes) -> tuple[str, list[_Block]]:
         )
     raw = "".join(out)
     if not raw.strip():
-        raise NotesError("the Word document has no text in it.", filename=filename)
+        raise NotesError(gettext("the Word document has no text in it."), filename=filename)
     # The docx pieces were joined with single spaces: keep raw offsets exact by re-reading them.
     for block in blocks:
         number, at, _ = block.pieces[0]
@@ -582,15 +617,20 @@ def _csv_blocks(filename: str, raw: str) -> tuple[list[_Block], list[str]]:
         header = next(reader)
     except (StopIteration, csv.Error) as exc:
         raise NotesError(
-            f"the header row cannot be read ({exc}).", filename=filename, line=1
+            gettext("the header row cannot be read (%(error)s).", error=str(exc)),
+            filename=filename,
+            line=1,
         ) from None
     names = [_column_name(h) for h in header]
     if "text" not in names:
-        found = ", ".join(repr(h.strip()) for h in header if h.strip()) or "none"
+        found = ", ".join(repr(h.strip()) for h in header if h.strip()) or gettext("none")
         raise NotesError(
-            f"the CSV has no 'text' column (the columns found are {found}). Name the column "
-            "that holds the points 'text' (speaker_group, votes_for and votes_against are "
-            "optional).",
+            gettext(
+                "the CSV has no 'text' column (the columns found are %(found)s). Name the column "
+                "that holds the points 'text' (speaker_group, votes_for and votes_against are "
+                "optional).",
+                found=found,
+            ),
             filename=filename,
             line=1,
         )
@@ -608,7 +648,10 @@ def _csv_blocks(filename: str, raw: str) -> tuple[list[_Block], list[str]]:
             break
         except csv.Error as exc:
             raise NotesError(
-                f'this row cannot be read as CSV ({exc}); check the quotes (") in it.',
+                gettext(
+                    'this row cannot be read as CSV (%(error)s); check the quotes (") in it.',
+                    error=str(exc),
+                ),
                 filename=filename,
                 line=row_line,
             ) from None
@@ -618,9 +661,13 @@ def _csv_blocks(filename: str, raw: str) -> tuple[list[_Block], list[str]]:
             continue
         if len(row) > len(header):
             raise NotesError(
-                f"this row has {len(row)} values but the header has {len(header)} columns. "
-                f"Put text that contains the separator ({_separator_name(delimiter)}) in double "
-                'quotes (").',
+                gettext(
+                    "this row has %(values)d values but the header has %(columns)d columns. Put "
+                    'text that contains the separator (%(separator)s) in double quotes (").',
+                    values=len(row),
+                    columns=len(header),
+                    separator=_separator_name(delimiter),
+                ),
                 filename=filename,
                 line=row_line,
             )
@@ -648,7 +695,7 @@ def _csv_blocks(filename: str, raw: str) -> tuple[list[_Block], list[str]]:
         skipped.append("columns not used: " + ", ".join(ignored))
     if not blocks:
         raise NotesError(
-            "the CSV has no rows with text under the 'text' column.", filename=filename
+            gettext("the CSV has no rows with text under the 'text' column."), filename=filename
         )
     return blocks, skipped
 
@@ -658,7 +705,7 @@ def _column_name(header: str) -> str:
 
 
 def _separator_name(delimiter: str) -> str:
-    return {",": "comma", ";": "semicolon", "\t": "tab"}[delimiter]
+    return {",": gettext("comma"), ";": gettext("semicolon"), "\t": gettext("tab")}[delimiter]
 
 
 def _count(value: str, filename: str, line: int, column: str) -> int | None:
@@ -667,7 +714,10 @@ def _count(value: str, filename: str, line: int, column: str) -> int | None:
         return None
     if not value.isdigit():
         raise NotesError(
-            f"{value!r} is not a whole number of people (leave it empty when not counted).",
+            gettext(
+                "%(value)s is not a whole number of people (leave it empty when not counted).",
+                value=repr(value),
+            ),
             filename=filename,
             line=line,
             column=column,
@@ -675,7 +725,7 @@ def _count(value: str, filename: str, line: int, column: str) -> int | None:
     number = int(value)
     if number > 1_000_000:
         raise NotesError(
-            f"{number} is more people than a count can hold.",
+            gettext("%(number)d is more people than a count can hold.", number=number),
             filename=filename,
             line=line,
             column=column,

@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_babel import format_date, format_decimal, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -41,20 +43,28 @@ from consult.notes.parsing import (
     normalized,
     parse_notes,
 )
+from consult.notes.wording import location_text, remark_text
 from consult.participation.models import Moderation, Origin, Statement
 from consult.themes.embeddings import embed_texts
 
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogue; it is stored in English and translated when shown."""
+    return message
+
+
+#: Group tags the conversation form offers; stored as written here, shown translated.
 GROUP_SUGGESTIONS = (
-    "youth",
-    "women's organisations",
-    "government",
-    "local government",
-    "civil society",
-    "academia",
-    "private sector",
-    "media",
-    "human-rights defenders",
-    "persons with disabilities",
+    N_("youth"),
+    N_("women's organisations"),
+    N_("government"),
+    N_("local government"),
+    N_("civil society"),
+    N_("academia"),
+    N_("private sector"),
+    N_("media"),
+    N_("human-rights defenders"),
+    N_("persons with disabilities"),
 )
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 MAX_GROUPS = 20
@@ -99,7 +109,7 @@ def get_conversation(user: User, conversation_id: int) -> CommunityConversation:
     """The conversation if ``user`` may manage it; NotFound otherwise (existence is not leaked)."""
     conversation = db.session.get(CommunityConversation, conversation_id)
     if conversation is None or not (sees_all(user) or conversation.host_user_id == user.id):
-        raise NotFound(f"no community conversation {conversation_id} of yours")
+        raise NotFound(_("no community conversation %(id)d of yours", id=conversation_id))
     return conversation
 
 
@@ -107,7 +117,7 @@ def get_upload(user: User, conversation_id: int, upload_id: int) -> NoteUpload:
     conversation = get_conversation(user, conversation_id)
     upload = db.session.get(NoteUpload, upload_id)
     if upload is None or upload.conversation_id != conversation.id:
-        raise NotFound(f"no upload {upload_id} in this conversation")
+        raise NotFound(_("no upload %(id)d in this conversation", id=upload_id))
     return upload
 
 
@@ -138,12 +148,16 @@ def parse_date(value: object) -> date:
         return value
     text = str(value or "").strip()
     if not text:
-        raise InvalidInput("Give the date the conversation took place.", field="held_on")
+        raise InvalidInput(_("Give the date the conversation took place."), field="held_on")
     try:
         return date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(
-            f"{text!r} is not a date: write it as YYYY-MM-DD (e.g. 2026-03-14).", field="held_on"
+            _(
+                "%(value)s is not a date: write it as YYYY-MM-DD (e.g. 2026-03-14).",
+                value=repr(text),
+            ),
+            field="held_on",
         ) from None
 
 
@@ -155,26 +169,48 @@ def parse_groups(value: object) -> list[str]:
         tag = " ".join(str(item).split())
         if tag and tag.casefold() not in {t.casefold() for t in tags}:
             if len(tag) > 60:
-                raise InvalidInput(f"The group tag {tag[:20]!r}… is too long.", field="groups")
+                message = _("The group tag %(tag)s… is too long.", tag=repr(tag[:20]))
+                raise InvalidInput(message, field="groups")
             tags.append(tag)
     if len(tags) > MAX_GROUPS:
-        raise InvalidInput(f"At most {MAX_GROUPS} group tags.", field="groups")
+        raise InvalidInput(_("At most %(n)d group tags.", n=MAX_GROUPS), field="groups")
     return tags
+
+
+def _count_messages(field_name: str) -> tuple[str, str, str]:
+    """(not a whole number, negative, too large) for a count field, each with placeholders."""
+    if field_name == "votes_for":
+        return (
+            _("Votes for must be a whole number, not %(value)s."),
+            _("Votes for cannot be negative."),
+            _("Votes for is larger than %(max)s."),
+        )
+    if field_name == "votes_against":
+        return (
+            _("Votes against must be a whole number, not %(value)s."),
+            _("Votes against cannot be negative."),
+            _("Votes against is larger than %(max)s."),
+        )
+    return (
+        _("The number of participants must be a whole number, not %(value)s."),
+        _("The number of participants cannot be negative."),
+        _("The number of participants is larger than %(max)s."),
+    )
 
 
 def _count(value: object, field_name: str, label: str) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    not_whole, negative, too_large = _count_messages(field_name)
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise InvalidInput(
-            f"{label} must be a whole number, not {value!r}.", field=field_name
-        ) from None
+        raise InvalidInput(not_whole % {"value": repr(value)}, field=field_name) from None
     if number < 0:
-        raise InvalidInput(f"{label} cannot be negative.", field=field_name)
+        raise InvalidInput(negative, field=field_name)
     if number > MAX_PARTICIPANTS:
-        raise InvalidInput(f"{label} is larger than {MAX_PARTICIPANTS:,}.", field=field_name)
+        limit = format_decimal(MAX_PARTICIPANTS)
+        raise InvalidInput(too_large % {"max": limit}, field=field_name)
     return number
 
 
@@ -194,35 +230,53 @@ def validate_conversation(
 ) -> dict[str, Any]:
     """Clean and check the fields of a conversation; raises InvalidInput naming the field."""
     clean: dict[str, Any] = {}
-    for name, value, limit, label in (
-        ("title", title, 200, "A title"),
-        ("host_organisation", host_organisation, 200, "The host organisation"),
+    for name, value, limit, required, too_long in (
+        (
+            "title",
+            title,
+            200,
+            _("A title is required."),
+            _("A title can have at most %(limit)d characters."),
+        ),
+        (
+            "host_organisation",
+            host_organisation,
+            200,
+            _("The host organisation is required."),
+            _("The host organisation can have at most %(limit)d characters."),
+        ),
     ):
         text = " ".join(str(value or "").split())
         if not text:
-            raise InvalidInput(f"{label} is required.", field=name)
+            raise InvalidInput(required, field=name)
         if len(text) > limit:
-            raise InvalidInput(f"{label} can have at most {limit} characters.", field=name)
+            raise InvalidInput(too_long % {"limit": limit}, field=name)
         clean[name] = text
     held = parse_date(held_on)
     if held > today():
         raise InvalidInput(
-            f"The date {held.isoformat()} is in the future: give the day the conversation took "
-            "place (notes are recorded after it).",
+            _(
+                "The date %(date)s is in the future: give the day the conversation took place "
+                "(notes are recorded after it).",
+                date=held.isoformat(),
+            ),
             field="held_on",
         )
     clean["held_on"] = held
     code = str(language or "").strip()
     if not LANGUAGE_RE.match(code):
         raise InvalidInput(
-            f"{code!r} is not a language code: use two or three letters such as en, fr or es.",
+            _(
+                "%(code)s is not a language code: use two or three letters such as en, fr or es.",
+                code=repr(code),
+            ),
             field="language",
         )
     clean["language"] = code
     clean["online"] = bool(online)
     clean["place"] = " ".join(str(place or "").split())[:200] or None
     if require_place and not clean["online"] and not clean["place"]:
-        raise InvalidInput("Give the place, or tick “Held online”.", field="place")
+        raise InvalidInput(_("Give the place, or tick “Held online”."), field="place")
     clean["region"] = " ".join(str(region or "").split())[:120] or None
     clean["participant_count"] = _count(
         participant_count, "participant_count", "The number of participants"
@@ -235,8 +289,11 @@ def validate_conversation(
 def _check_phase(phase: Phase) -> None:
     if phase.state == PhaseState.PUBLISHED:
         raise Conflict(
-            f"Phase {phase.position} is published (its reasoned response is out): it takes no "
-            "more community notes."
+            _(
+                "Phase %(n)d is published (its reasoned response is out): it takes no more "
+                "community notes.",
+                n=phase.position,
+            )
         )
 
 
@@ -411,7 +468,8 @@ def start_upload(
         with write_transaction(db.session) as session:
             session.add(upload)
     except IntegrityError:  # the same file uploaded twice at the same moment
-        raise Conflict(f"{parsed.filename} is being uploaded already; reload the page.") from None
+        message = _("%(file)s is being uploaded already; reload the page.", file=parsed.filename)
+        raise Conflict(message) from None
     return upload, False
 
 
@@ -430,18 +488,32 @@ def _refuse_repeat(conversation: CommunityConversation, sha256: str, filename: s
     if earlier is None:
         return
     upload, owner = earlier
-    when = upload.imported_at.strftime("%-d %B %Y") if upload.imported_at else "earlier"
-    where = "this conversation" if owner.id == conversation.id else f"“{owner.title}”"
-    raise AlreadyImported(
-        f"{filename} was already imported for {where} on {when} (as {upload.filename}): "
-        "nothing new was imported.",
-        detail={"upload_id": upload.id, "conversation_id": owner.id},
-    )
+    when = format_date(upload.imported_at, "long") if upload.imported_at else None
+    if owner.id == conversation.id:
+        message = _(
+            "%(file)s was already imported for this conversation on %(date)s (as %(name)s): "
+            "nothing new was imported.",
+            file=filename,
+            date=when or _("an earlier day"),
+            name=upload.filename,
+        )
+    else:
+        message = _(
+            "%(file)s was already imported for “%(title)s” on %(date)s (as %(name)s): nothing new "
+            "was imported.",
+            file=filename,
+            title=owner.title,
+            date=when or _("an earlier day"),
+            name=upload.filename,
+        )
+    raise AlreadyImported(message, detail={"upload_id": upload.id, "conversation_id": owner.id})
 
 
 def _editable(upload: NoteUpload) -> list[dict[str, Any]]:
     if upload.state != UploadState.DRAFT:
-        raise Conflict(f"{upload.filename} was already imported: the preview is closed.")
+        raise Conflict(
+            _("%(file)s was already imported: the preview is closed.", file=upload.filename)
+        )
     return copy.deepcopy(upload.candidates)
 
 
@@ -449,7 +521,7 @@ def _find(candidates: list[dict[str, Any]], key: str) -> dict[str, Any]:
     for c in candidates:
         if c["key"] == key:
             return c
-    raise NotFound(f"no point {key!r} in this preview")
+    raise NotFound(_("no point %(key)s in this preview", key=repr(key)))
 
 
 def _save(upload: NoteUpload, candidates: list[dict[str, Any]]) -> NoteUpload:
@@ -465,12 +537,20 @@ def _clean_text(text: object) -> str:
     value = clean_text(str(text or ""))
     if len(value) < TEXT_MIN:
         raise InvalidInput(
-            f"A statement needs at least {TEXT_MIN} characters (this one has {len(value)}).",
+            _(
+                "A statement needs at least %(min)d characters (this one has %(n)d).",
+                min=TEXT_MIN,
+                n=len(value),
+            ),
             field="text",
         )
     if len(value) > TEXT_MAX:
         raise InvalidInput(
-            f"A statement can have at most {TEXT_MAX} characters (this one has {len(value)}).",
+            _(
+                "A statement can have at most %(max)d characters (this one has %(n)d).",
+                max=TEXT_MAX,
+                n=len(value),
+            ),
             field="text",
         )
     return value
@@ -511,7 +591,7 @@ def link_candidate(upload: NoteUpload, key: str, statement_id: int | None) -> di
     if statement_id is not None:
         statement = db.session.get(Statement, statement_id)
         if statement is None or statement.phase_id != upload.conversation.phase_id:
-            raise NotFound(f"statement {statement_id} is not part of this phase")
+            raise NotFound(_("statement %(id)d is not part of this phase", id=statement_id))
         candidate["dropped"] = False
     candidate["link_to"] = statement_id
     _save(upload, candidates)
@@ -524,7 +604,7 @@ def merge_candidates(upload: NoteUpload, keys: Sequence[str]) -> dict[str, Any]:
     wanted = set(keys)
     chosen = [c for c in candidates if c["key"] in wanted]
     if len(chosen) < 2 or len(chosen) != len(wanted):
-        raise InvalidInput("Select at least two points to merge.", field="keys")
+        raise InvalidInput(_("Select at least two points to merge."), field="keys")
     first, rest = chosen[0], chosen[1:]
     first["text"] = " ".join(c["text"] for c in chosen)
     first["parts"] = [part for c in chosen for part in c["parts"]]
@@ -606,23 +686,42 @@ class ImportResult:
         name = self.upload.filename
         if self.nothing_new:
             if self.already:
-                return (
-                    f"Nothing new in {name}: its {_n(self.already, 'point')} were already "
-                    "imported from this conversation."
+                return ngettext(
+                    "Nothing new in %(file)s: its %(num)d point were already imported from this "
+                    "conversation.",
+                    "Nothing new in %(file)s: its %(num)d points were already imported from this "
+                    "conversation.",
+                    self.already,
+                    file=name,
                 )
-            return f"Nothing was imported from {name}: every point was dropped."
-        parts = [f"{_n(len(self.created), 'new statement')} (waiting for moderation)"]
+            return _("Nothing was imported from %(file)s: every point was dropped.", file=name)
+        created = len(self.created)
+        parts = [
+            ngettext(
+                "%(num)d new statement (waiting for moderation)",
+                "%(num)d new statements (waiting for moderation)",
+                created,
+            )
+        ]
         if self.linked:
-            parts.append(f"{_n(len(self.linked), 'point')} added to existing statements")
+            parts.append(
+                ngettext(
+                    "%(num)d point added to existing statements",
+                    "%(num)d points added to existing statements",
+                    len(self.linked),
+                )
+            )
         if self.already:
-            parts.append(f"{_n(self.already, 'point')} already imported before")
+            parts.append(
+                ngettext(
+                    "%(num)d point already imported before",
+                    "%(num)d points already imported before",
+                    self.already,
+                )
+            )
         if self.dropped:
-            parts.append(f"{self.dropped} dropped")
-        return f"Imported from {name}: " + ", ".join(parts) + "."
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+            parts.append(ngettext("%(num)d dropped", "%(num)d dropped", self.dropped))
+        return _("Imported from %(file)s: %(parts)s.", file=name, parts=", ".join(parts))
 
 
 def _import_candidates(
@@ -656,13 +755,25 @@ def _import_candidates(
         try:
             text = _clean_text(candidate["text"])
         except InvalidInput as exc:
-            raise InvalidInput(f"Point {number} ({where}): {exc.message}", field="text") from None
+            message = _(
+                "Point %(number)d (%(where)s): %(message)s",
+                number=number,
+                where=location_text(where),
+                message=exc.message,
+            )
+            raise InvalidInput(message, field="text") from None
         statement: Statement | None
         if candidate.get("link_to"):
             # Only a statement that existed before this import (ids can be reused once deleted).
             statement = existing.get(int(candidate["link_to"]))
             if statement is None:
-                raise NotFound(f"Point {number} ({where}): the statement it was linked to is gone.")
+                raise NotFound(
+                    _(
+                        "Point %(number)d (%(where)s): the statement it was linked to is gone.",
+                        number=number,
+                        where=location_text(where),
+                    )
+                )
         else:
             statement = by_text.get(normalized(text))
         if statement is not None and statement.id in sourced_before:
@@ -710,14 +821,20 @@ def confirm_import(upload: NoteUpload, *, open_for_voting: bool = True) -> Impor
     with write_transaction(db.session) as session:
         upload = session.get(NoteUpload, upload_id, populate_existing=True, with_for_update=True)
         if upload is None or upload.state != UploadState.DRAFT:
-            raise Conflict("These notes were already imported: nothing new was imported.")
+            raise Conflict(_("These notes were already imported: nothing new was imported."))
         conversation = upload.conversation
         _check_phase(conversation.phase)
         _refuse_repeat(conversation, upload.sha256, upload.filename)
         for number, candidate in enumerate(upload.candidates, start=1):
             if (message := problem(candidate)) is not None:
                 where = candidate["parts"][0]["location"]
-                raise InvalidInput(f"Point {number} ({where}): {message}", field="text")
+                message = _(
+                    "Point %(number)d (%(where)s): %(message)s",
+                    number=number,
+                    where=location_text(where),
+                    message=remark_text(message),
+                )
+                raise InvalidInput(message, field="text")
         result = _import_candidates(
             session, conversation, upload, upload.candidates, open_for_voting=open_for_voting
         )

@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -25,6 +26,7 @@ from consult.notes import services
 from consult.notes.forms import ENCODINGS, ConversationForm
 from consult.notes.models import CommunityConversation, NoteUpload, UploadState
 from consult.notes.parsing import MAX_BYTES, TEXT_MAX, TEXT_MIN
+from consult.notes.wording import group_text, location_text, remark_text, where_text
 
 bp = Blueprint("notes", __name__)
 
@@ -35,6 +37,12 @@ def _is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+bp.add_app_template_filter(location_text, "note_location")
+bp.add_app_template_filter(remark_text, "note_remark")
+bp.add_app_template_filter(group_text, "note_group")
+bp.add_app_template_filter(where_text, "note_where")
+
+
 @bp.app_context_processor
 def provenance_helpers() -> dict[str, Any]:
     """``notes_provenance(ids)`` for the moderation queue: offline sources of each statement."""
@@ -43,11 +51,13 @@ def provenance_helpers() -> dict[str, Any]:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(exc):
-    message = (
-        f"The file is larger than {MAX_BYTES // 1024 // 1024} MB, the limit for notes. Nothing "
-        "was imported: split the notes into smaller files."
+    message = _(
+        "The file is larger than %(mb)d MB, the limit for notes. Nothing was imported: split the "
+        "notes into smaller files.",
+        mb=MAX_BYTES // 1024 // 1024,
     )
-    return render_template("error.html", status=413, title="File too large", message=message), 413
+    title = _("File too large")
+    return render_template("error.html", status=413, title=title, message=message), 413
 
 
 # --- staff: conversations ------------------------------------------------------------------------
@@ -88,14 +98,18 @@ def new():
     form = ConversationForm.from_request(request.form)
     try:
         if form.values["phase_id"] is None:
-            raise NotFound("Choose the phase these notes belong to.", field="phase_id")
+            raise NotFound(_("Choose the phase these notes belong to."), field="phase_id")
         phase = get_phase_by_id(form.values["phase_id"])
         conversation = services.create_conversation(phase, current_user, **form.service_fields())
     except ConsultError as exc:
         form.errors[exc.field or "form"] = exc.message
         return _form_page(form, None, 422)
     flash(
-        f"Community conversation “{conversation.title}” recorded. Now upload its notes.", "success"
+        _(
+            "Community conversation “%(title)s” recorded. Now upload its notes.",
+            title=conversation.title,
+        ),
+        "success",
     )
     return redirect(url_for(".conversation", conversation_id=conversation.id))
 
@@ -113,7 +127,7 @@ def edit(conversation_id: int):
     except ConsultError as exc:
         form.errors[exc.field or "form"] = exc.message
         return _form_page(form, conversation, 422)
-    flash("Changes saved.", "success")
+    flash(_("Changes saved."), "success")
     return redirect(url_for(".conversation", conversation_id=conversation.id))
 
 
@@ -140,7 +154,8 @@ def upload(conversation_id: int):
     conversation = services.get_conversation(current_user, conversation_id)
     file = request.files.get("notes")
     if file is None or not file.filename:
-        return _conversation_page(conversation, upload_error="Choose a notes file to upload."), 422
+        error = _("Choose a notes file to upload.")
+        return _conversation_page(conversation, upload_error=error), 422
     data = file.read()
     try:
         upload, resumed = services.start_upload(
@@ -157,8 +172,11 @@ def upload(conversation_id: int):
         return _conversation_page(conversation, upload_error=exc.message), 422
     if resumed:
         flash(
-            f"You uploaded {upload.filename} before without importing it: here is that preview "
-            "as you left it.",
+            _(
+                "You uploaded %(file)s before without importing it: here is that preview as you "
+                "left it.",
+                file=upload.filename,
+            ),
             "info",
         )
     return redirect(url_for(".preview", conversation_id=conversation.id, upload_id=upload.id))
@@ -352,7 +370,8 @@ def merge(conversation_id: int, upload_id: int):
     except ConsultError as exc:
         return _action_error(upload, exc)
     number = next(n for n, c in enumerate(upload.candidates, start=1) if c["key"] == merged["key"])
-    return _list_response(upload, message=f"{len(keys)} points merged into point {number}.")
+    message = _("%(count)d points merged into point %(number)d.", count=len(keys), number=number)
+    return _list_response(upload, message=message)
 
 
 @bp.post("/notes/<int:conversation_id>/uploads/<int:upload_id>/candidates")
@@ -372,7 +391,8 @@ def add(conversation_id: int, upload_id: int):
         )
         headers = {"Vary": "HX-Request", "HX-Retarget": "#add-form", "HX-Reswap": "outerHTML"}
         return html, 422, headers
-    return _list_response(upload, message=f"Point {len(upload.candidates)} added.")
+    message = _("Point %(number)d added.", number=len(upload.candidates))
+    return _list_response(upload, message=message)
 
 
 @bp.post("/notes/<int:conversation_id>/uploads/<int:upload_id>/confirm")
@@ -403,7 +423,7 @@ def discard(conversation_id: int, upload_id: int):
     except ConsultError as exc:
         flash(exc.message, "error")
     else:
-        flash(f"The preview of {name} was discarded; nothing was imported.", "info")
+        flash(_("The preview of %(file)s was discarded; nothing was imported.", file=name), "info")
     return redirect(url_for(".conversation", conversation_id=conversation_id))
 
 

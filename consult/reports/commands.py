@@ -11,6 +11,7 @@ import click
 
 from consult.consultations.services import get_phase
 from consult.errors import ConsultError
+from consult.i18n import LANGUAGES
 from consult.reports import render, services
 from consult.reports.verify import verify_phase
 
@@ -29,8 +30,16 @@ def report_group() -> None:
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--version", "version", type=int, help="A published version (default: the latest).")
 @click.option("--draft", is_flag=True, help="Build the unpublished draft of a closed phase.")
+@click.option(
+    "--lang",
+    "lang",
+    type=click.Choice(list(LANGUAGES)),
+    default="en",
+    show_default=True,
+    help="Language of the HTML or PDF report (JSON and CSV are the same in every language).",
+)
 def build_command(
-    slug: str, position: int, fmt: str, out: Path, version: int | None, draft: bool
+    slug: str, position: int, fmt: str, out: Path, version: int | None, draft: bool, lang: str
 ) -> None:
     """Build the report of phase POSITION of SLUG from its frozen record."""
     started = time.perf_counter()
@@ -50,11 +59,12 @@ def build_command(
         if not draft and "no published report" in message:
             message += " (use --draft for the unpublished report of a closed phase)"
         raise click.ClickException(message) from None
-    data = render.render(document, fmt)
+    data = render.render(document, fmt, lang)
     _write_atomically(out, data)
+    language = f", {LANGUAGES[lang]}" if fmt in ("html", "pdf") and lang != "en" else ""
     click.echo(
-        f"Wrote {out} ({fmt}, {len(data):,} bytes) — {slug} phase {position} report, {label}, "
-        f"in {time.perf_counter() - started:.2f} s."
+        f"Wrote {out} ({fmt}{language}, {len(data):,} bytes) — {slug} phase {position} report, "
+        f"{label}, in {time.perf_counter() - started:.2f} s."
     )
 
 

@@ -3,17 +3,27 @@
 Nothing here reads the database or the clock, so the same document always gives the same HTML,
 JSON and CSV bytes. User text (statements, rationales, the outline) is escaped by the templates;
 Markdown is rendered with raw HTML disabled.
+
+HTML and PDF are built in one interface language (``lang``: English, French or Spanish): the
+headings, explanations, dates and numbers are in that language, the figures and the people's own
+words are the same in every one. JSON and CSV are data, identical whatever the language.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from datetime import datetime
 from typing import Any
 
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from consult.reports.document import disposition
@@ -41,27 +51,36 @@ CSV_COLUMNS = (
 )
 
 
+DEFAULT_LANGUAGE = "en"
+
+
 def pct(value: float | None) -> str:
     return "–" if value is None else f"{round(value * 100):d} %"
 
 
-def number(value: int | None) -> str:
-    return "–" if value is None else f"{value:,}"
+def number(value: int | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """12345 → '12,345' ('12 345' in French, '12.345' in Spanish)."""
+    return "–" if value is None else format_decimal(value, "#,##0", locale=lang)
 
 
-def day(value: str | None) -> str:
-    """'2026-11-25T16:09:02Z' or '2026-11-25' → '25 November 2026'."""
+def day(value: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """'2026-11-25T16:09:02Z' or '2026-11-25' → '25 November 2026' ('25 novembre 2026')."""
     if not value:
         return ""
     parsed = datetime.fromisoformat(value.rstrip("Z"))
-    return f"{parsed.day} {parsed:%B %Y}"
+    return format_date(parsed, "d MMMM y" if lang == DEFAULT_LANGUAGE else "long", locale=lang)
 
 
-def moment(value: str | None) -> str:
+def moment(value: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """'2026-11-25T16:09:02Z' → '25 November 2026, 16:09 UTC' (times are stored in UTC)."""
     if not value:
         return ""
     parsed = datetime.fromisoformat(value.rstrip("Z"))
-    return f"{parsed.day} {parsed:%B %Y, %H:%M} UTC"
+    clock = format_time(parsed, "HH:mm", locale=lang)
+    if lang == DEFAULT_LANGUAGE:
+        return f"{day(value, lang)}, {clock} UTC"
+    pattern = Locale.parse(lang).datetime_formats["long"]
+    return f"{pattern.format(clock, day(value, lang))} UTC"
 
 
 class ReportView:
@@ -82,7 +101,7 @@ class ReportView:
 
     def text(self, statement_id: int) -> str:
         row = self.statements.get(statement_id)
-        return row["text"] if row else f"statement {statement_id}"
+        return row["text"] if row else _("statement %(id)d", id=statement_id)
 
     def theme_response(self, theme_id: str) -> dict[str, Any] | None:
         return self.responses["themes"].get(theme_id)
@@ -136,39 +155,54 @@ class ReportView:
         return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _context(document: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def _context(document: dict[str, Any], lang: str, **extra: Any) -> dict[str, Any]:
     return {
         "r": ReportView(document),
+        "lang": lang,
         "pct": pct,
-        "number": number,
-        "day": day,
-        "moment": moment,
+        "number": lambda value: number(value, lang),
+        "decimal": lambda value: format_decimal(value, "0.00", locale=lang),
+        "day": lambda value: day(value, lang),
+        "moment": lambda value: moment(value, lang),
         **extra,
     }
 
 
-def _standalone(document: dict[str, Any], **extra: Any) -> str:
+def check_language(lang: str) -> str:
+    """``lang`` if the interface speaks it, else ValueError naming the languages it speaks."""
+    from consult.i18n import LANGUAGES
+
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+def _standalone(document: dict[str, Any], lang: str, **extra: Any) -> str:
     # The app's Jinja environment (autoescaping, templates folder) without its context processors:
-    # nothing about the request, the user or the language can enter the file.
+    # nothing about the request or the user can enter the file, and its language is ``lang``.
     template = current_app.jinja_env.get_template("reports/standalone.html")
-    return template.render(**_context(document, **extra))
+    with force_locale(check_language(lang)):
+        return template.render(**_context(document, lang, **extra))
 
 
-def render_html(document: dict[str, Any]) -> str:
+def render_html(document: dict[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
     """The standalone report: one HTML file with its style inline, for printing and archiving."""
-    return _standalone(document)
+    return _standalone(document, lang)
 
 
-def render_page_context(document: dict[str, Any]) -> dict[str, Any]:
-    """Template context for the report page inside the site."""
-    return _context(document)
+def render_page_context(document: dict[str, Any], lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """Template context for the report page inside the site (rendered in the reader's locale)."""
+    return _context(document, lang)
 
 
-def render_pdf(document: dict[str, Any]) -> bytes:
+def render_pdf(document: dict[str, Any], lang: str = DEFAULT_LANGUAGE) -> bytes:
     from weasyprint import HTML
 
-    html = _standalone(document, for_pdf=True)
-    return HTML(string=html).write_pdf(pdf_identifier=document["body_hash"][:32].encode())
+    html = _standalone(document, lang, for_pdf=True)
+    identifier = document["body_hash"][:32]
+    if lang != DEFAULT_LANGUAGE:  # one identifier per language of the same report
+        identifier = hashlib.sha256(f"{document['body_hash']}:{lang}".encode()).hexdigest()[:32]
+    return HTML(string=html).write_pdf(pdf_identifier=identifier.encode())
 
 
 def render_json(document: dict[str, Any]) -> str:
@@ -213,11 +247,13 @@ def _csv_safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def render(document: dict[str, Any], fmt: str) -> bytes:
+def render(document: dict[str, Any], fmt: str, lang: str = DEFAULT_LANGUAGE) -> bytes:
+    """The report in ``fmt``; HTML and PDF in ``lang`` (JSON and CSV are the same in every one)."""
+    check_language(lang)
     if fmt == "html":
-        return render_html(document).encode()
+        return render_html(document, lang).encode()
     if fmt == "pdf":
-        return render_pdf(document)
+        return render_pdf(document, lang)
     if fmt == "json":
         return render_json(document).encode()
     if fmt == "csv":

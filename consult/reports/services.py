@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from consult.accounts.models import Role, User
@@ -47,6 +48,7 @@ from consult.reports.records import (
 from consult.responses import services as responses
 from consult.responses.models import Response, ResponseState
 from consult.responses.outline import parse_sections
+from consult.themes.labels import theme_label_text
 
 
 class PublishRefused(Conflict):
@@ -68,13 +70,17 @@ def close_phase(phase: Phase, user: User | None) -> CloseOutcome:
     """
     row = latest_record(phase.id)
     if phase.state == PhaseState.PUBLISHED:
-        raise Conflict(f"phase {phase.position} is already published")
+        raise Conflict(gettext("phase %(n)d is already published", n=phase.position))
     if phase.state == PhaseState.DRAFT:
-        raise Conflict(f"phase {phase.position} has not been opened yet")
+        raise Conflict(gettext("phase %(n)d has not been opened yet", n=phase.position))
     if phase.state == PhaseState.CLOSED and row is not None:
         raise Conflict(
-            f"phase {phase.position} is already closed (record {row.content_hash[:12]}); "
-            "reopen it to take more input and close it again"
+            gettext(
+                "phase %(n)d is already closed (record %(record)s); reopen it to take more input "
+                "and close it again",
+                n=phase.position,
+                record=row.content_hash[:12],
+            )
         )
     reopened = phase.state == PhaseState.OPEN
     if reopened:
@@ -105,11 +111,14 @@ def close_notes(phase: Phase, frozen: FrozenRecord) -> list[str]:
     pending = sum(1 for s in frozen.statements if s["moderation"] == "pending")
     if pending:
         notes.append(
-            f"{pending} statement{'s' if pending != 1 else ''} still awaited moderation and "
-            "are not in the report"
+            ngettext(
+                "%(num)d statement still awaited moderation and is not in the report",
+                "%(num)d statements still awaited moderation and are not in the report",
+                pending,
+            )
         )
     if frozen.payload.get("themes") is None:
-        notes.append("no theme run existed: the report has no themes")
+        notes.append(gettext("no theme run existed: the report has no themes"))
     else:
         covered = {
             int(s)
@@ -124,8 +133,11 @@ def close_notes(phase: Phase, frozen: FrozenRecord) -> list[str]:
         ]
         if stale:
             notes.append(
-                f"{len(stale)} statement{'s' if len(stale) != 1 else ''} arrived after the latest "
-                "theme run and are under “Other”"
+                ngettext(
+                    "%(num)d statement arrived after the latest theme run and is under “Other”",
+                    "%(num)d statements arrived after the latest theme run and are under “Other”",
+                    len(stale),
+                )
             )
     return notes
 
@@ -193,16 +205,20 @@ def draft_document(phase: Phase) -> dict[str, Any] | None:
 def sign_off(phase: Phase, user: User, name: object = None) -> SignOff:
     """Record a Steering Committee member's approval of the report body as it is now."""
     if user.role != Role.STEERING:
-        raise Conflict("only members of the Steering Committee sign off reports")
+        raise Conflict(gettext("only members of the Steering Committee sign off reports"))
     display = " ".join(str(name).split()) if isinstance(name, str) else ""
     display = display or (user.name or "").strip()
     if not display:
-        raise Conflict("give the name to record with the sign-off")
+        raise Conflict(gettext("give the name to record with the sign-off"))
     if len(display) > 200:
-        raise Conflict("the name can have at most 200 characters")
+        raise Conflict(gettext("the name can have at most %(max)d characters", max=200))
     record = current_record(phase)
     if record is None:
-        raise Conflict(f"phase {phase.position} is not closed: there is no report to sign off yet")
+        raise Conflict(
+            gettext(
+                "phase %(n)d is not closed: there is no report to sign off yet", n=phase.position
+            )
+        )
     digest = body_hash(build_current_body(phase, record))
     with write_transaction(db.session) as session:
         existing = session.scalar(
@@ -254,22 +270,40 @@ def missing_responses(
 
 def publish_blockers(phase: Phase) -> list[str]:
     """Everything that stands between the phase and publishing its report (empty: ready)."""
-    if phase.state in (PhaseState.DRAFT, PhaseState.OPEN):
-        return [f"phase {phase.position} is {phase.state.value}: close it first"]
+    if phase.state == PhaseState.DRAFT:
+        return [gettext("phase %(n)d is draft: close it first", n=phase.position)]
+    if phase.state == PhaseState.OPEN:
+        return [gettext("phase %(n)d is open: close it first", n=phase.position)]
     record = current_record(phase)
     if record is None:
-        return [f"phase {phase.position} has no frozen record: close it with `consult phase close`"]
+        return [
+            gettext(
+                "phase %(n)d has no frozen record: close it with `consult phase close`",
+                n=phase.position,
+            )
+        ]
     blockers = []
     settings = responses.settings_for(phase.id)
     accepted = [s["id"] for s in record.statements if s["moderation"] == "accepted"]
     themes = themes_in_phase(record.themes(), accepted)
     for item in missing_responses(phase, themes):
-        what = "only a draft response" if item.state == "draft" else "no response"
-        blockers.append(
-            f"theme {item.theme.id} “{item.theme.label}” ({item.theme.size} statements) has "
-            f"{what}; themes with {settings.min_theme_size} or more statements need a "
-            "published response"
-        )
+        values = {
+            "id": item.theme.id,
+            "label": theme_label_text(item.theme.label),
+            "size": item.theme.size,
+            "min": settings.min_theme_size,
+        }
+        if item.state == "draft":
+            message = gettext(
+                "theme %(id)s “%(label)s” (%(size)d statements) has only a draft response; "
+                "themes with %(min)d or more statements need a published response"
+            )
+        else:
+            message = gettext(
+                "theme %(id)s “%(label)s” (%(size)d statements) has no response; themes with "
+                "%(min)d or more statements need a published response"
+            )
+        blockers.append(message % values)
     known = {t.id for t in themes}
     sections = {s.key for s in responses.outline_sections(phase.id)}
     for response in responses.responses_for(phase.id):
@@ -277,15 +311,26 @@ def publish_blockers(phase: Phase) -> list[str]:
             continue
         if response.theme_id and response.theme_id not in known:
             blockers.append(
-                f"the published response to theme {response.theme_id} answers a theme that is "
-                "not in the frozen record: withdraw it or answer the theme that replaced it"
+                gettext(
+                    "the published response to theme %(id)s answers a theme that is not in the "
+                    "frozen record: withdraw it or answer the theme that replaced it",
+                    id=response.theme_id,
+                )
             )
         gone = [k for k in response.section_keys or [] if k not in sections]
         if gone:
-            blockers.append(
-                f"the response to {response.subject} links strategy sections missing from the "
-                f"latest outline: {', '.join(gone)}"
-            )
+            if response.theme_id:
+                message = gettext(
+                    "the response to theme %(id)s links strategy sections missing from the latest "
+                    "outline: %(keys)s"
+                )
+            else:
+                message = gettext(
+                    "the response to statement %(id)s links strategy sections missing from the "
+                    "latest outline: %(keys)s"
+                )
+            ident = response.theme_id or response.statement_id
+            blockers.append(message % {"id": ident, "keys": ", ".join(gone)})
     body = build_current_body(phase, record)
     digest = body_hash(body)
     signed = sign_offs_for(phase.id, record.record_id or 0)
@@ -293,17 +338,26 @@ def publish_blockers(phase: Phase) -> list[str]:
     if len(valid) < settings.min_sign_offs:
         need = settings.min_sign_offs - len(valid)
         stale = sorted({s.name for s in signed if s.body_hash != digest} - {s.name for s in valid})
-        message = (
-            f"{need} more Steering Committee sign-off{'s are' if need != 1 else ' is'} needed on "
-            f"the report as it is now (report {digest[:12]})"
+        message = ngettext(
+            "%(num)d more Steering Committee sign-off is needed on the report as it is now "
+            "(report %(report)s)",
+            "%(num)d more Steering Committee sign-offs are needed on the report as it is now "
+            "(report %(report)s)",
+            need,
+            report=digest[:12],
         )
         if stale:
-            message += f"; the report changed after {', '.join(stale)} signed off"
+            message += gettext(
+                "; the report changed after %(names)s signed off", names=", ".join(stale)
+            )
         blockers.append(message)
     latest = latest_published(phase.id)
     if latest is not None and latest.body_hash == digest and latest.record_id == record.record_id:
         blockers.append(
-            f"version {latest.version} of this report is already published and nothing changed"
+            gettext(
+                "version %(n)d of this report is already published and nothing changed",
+                n=latest.version,
+            )
         )
     return blockers
 
@@ -313,7 +367,11 @@ def publish(phase: Phase, user: User | None) -> PhaseReport:
     blockers = publish_blockers(phase)
     if blockers:
         raise PublishRefused(
-            f"phase {phase.position} cannot be published yet: " + "; ".join(blockers),
+            gettext(
+                "phase %(n)d cannot be published yet: %(reasons)s",
+                n=phase.position,
+                reasons="; ".join(blockers),
+            ),
             detail=blockers,
         )
     record = current_record(phase)
@@ -382,10 +440,9 @@ def get_published(phase_id: int, version: int | None = None) -> PhaseReport:
             )
         )
     if report is None:
-        raise NotFound(
-            "no published report for this phase"
-            + (f" with version {version}" if version is not None else "")
-        )
+        if version is None:
+            raise NotFound(gettext("no published report for this phase"))
+        raise NotFound(gettext("no published report for this phase with version %(n)d", n=version))
     return report
 
 

@@ -23,6 +23,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from consult.accounts.models import Role
@@ -30,11 +32,13 @@ from consult.accounts.roles import role_required
 from consult.consultations.models import PhaseState
 from consult.consultations.services import get_phase
 from consult.errors import ConsultError
+from consult.i18n import LANGUAGES, current_language
 from consult.participation.identity import current_participant
 from consult.reports import render, services
 from consult.reports.document import body_hash, split_body
 from consult.reports.records import canonical_json, phase_themes
 from consult.responses import services as responses
+from consult.responses.models import Decision
 
 bp = Blueprint("reports", __name__)
 
@@ -73,6 +77,12 @@ def _version() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+def _language() -> str:
+    """The report's language: ``?lang=`` when it names one, else the reader's."""
+    wanted = request.args.get("lang", "")
+    return wanted if wanted in LANGUAGES else current_language()
+
+
 @bp.get(PHASE + "/report")
 def report_page(slug: str, position: int):
     phase = get_phase(slug, position)
@@ -83,7 +93,7 @@ def report_page(slug: str, position: int):
         consultation=phase.consultation,
         report=report,
         versions=services.published_reports(phase.id),
-        **render.render_page_context(document),
+        **render.render_page_context(document, current_language()),
     )
 
 
@@ -93,8 +103,11 @@ def report_download(slug: str, position: int, fmt: str):
         abort(404)
     phase = get_phase(slug, position)
     document, report = _document(phase, _version())
-    body = _pdf_cached(document) if fmt == "pdf" else render.render(document, fmt)
+    lang = _language()
+    body = _pdf_cached(document, lang) if fmt == "pdf" else render.render(document, fmt, lang)
     suffix = f"v{report.version}" if report else "draft"
+    if fmt in ("html", "pdf") and lang != render.DEFAULT_LANGUAGE:
+        suffix += f"-{lang}"
     name = f"{slug}-phase-{position}-report-{suffix}.{fmt}"
     disposition = "inline" if fmt in ("html", "pdf") else "attachment"
     return Response(
@@ -104,14 +117,17 @@ def report_download(slug: str, position: int, fmt: str):
     )
 
 
-def _pdf_cached(document: dict) -> bytes:
-    """PDFs take seconds (a minute for the largest phases): keep each one, named by its content."""
+def _pdf_cached(document: dict, lang: str = render.DEFAULT_LANGUAGE) -> bytes:
+    """PDFs take seconds (a minute for the largest phases): keep each one, named by its content
+    and language."""
     key = hashlib.sha256(canonical_json(document)).hexdigest()
+    if lang != render.DEFAULT_LANGUAGE:
+        key = f"{key}-{lang}"
     folder = Path(current_app.instance_path) / "report-cache"
     path = folder / f"{key}.pdf"
     if path.exists():
         return path.read_bytes()
-    data = render.render_pdf(document)
+    data = render.render_pdf(document, lang)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, tmp = tempfile.mkstemp(dir=folder, prefix=".pdf-")
@@ -125,7 +141,8 @@ def _pdf_cached(document: dict) -> bytes:
 
 @bp.get("/reports/report.css")
 def report_css():
-    css = render_template("reports/_report.css")
+    with force_locale(_language()):  # the printed page footer ("Page 1 of 9") is translated
+        css = render_template("reports/_report.css")
     return Response(css, mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
 
 
@@ -173,8 +190,11 @@ def close(slug: str, position: int):
         flash(exc.message, "error")
     else:
         flash(
-            f"Phase {phase.position} is closed; its record {outcome.frozen.content_hash[:12]} "
-            "is frozen.",
+            _(
+                "Phase %(n)d is closed; its record %(record)s is frozen.",
+                n=phase.position,
+                record=outcome.frozen.content_hash[:12],
+            ),
             "success",
         )
         for note in outcome.notes:
@@ -196,7 +216,7 @@ def settings(slug: str, position: int):
     except ConsultError as exc:
         flash(exc.message, "error")
     else:
-        flash("Publishing requirements saved.", "success")
+        flash(_("Publishing requirements saved."), "success")
     return redirect(url_for(".close_screen", slug=slug, position=position))
 
 
@@ -211,7 +231,14 @@ def sign_off(slug: str, position: int):
     except ConsultError as exc:
         flash(exc.message, "error")
     else:
-        flash(f"Signed off as {row.name} (report {row.body_hash[:12]}).", "success")
+        flash(
+            _(
+                "Signed off as %(name)s (report %(report)s).",
+                name=row.name,
+                report=row.body_hash[:12],
+            ),
+            "success",
+        )
     return redirect(url_for(".close_screen", slug=slug, position=position))
 
 
@@ -223,9 +250,16 @@ def publish(slug: str, position: int):
         report = services.publish(phase, current_user)
     except ConsultError as exc:
         for item in exc.detail or [exc.message]:
-            flash(f"Not published: {item}.", "error")
+            flash(_("Not published: %(reason)s.", reason=item), "error")
         return redirect(url_for(".close_screen", slug=slug, position=position))
-    flash(f"Published version {report.version} of the phase {position} report.", "success")
+    flash(
+        _(
+            "Published version %(version)d of the phase %(n)d report.",
+            version=report.version,
+            n=position,
+        ),
+        "success",
+    )
     return redirect(url_for(".report_page", slug=slug, position=position))
 
 
@@ -242,6 +276,8 @@ def my_input():
         groups=[(group[0].statement.phase, group) for group in phases.values()],
         PhaseState=PhaseState,
         themes_of=_live_themes,
+        decision_label=lambda code: Decision(code).label,
+        reason_text=_,
     )
 
 

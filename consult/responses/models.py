@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -34,15 +35,22 @@ class Decision(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return DECISION_LABELS[self]
+        """The decision's name in the reader's language (documents keep the English one)."""
+        return gettext(DECISION_LABELS[self])
 
 
+def N_(message: str) -> str:
+    """Mark a string for the catalogue; it is translated where it is shown."""
+    return message
+
+
+#: Decision names in English, as report documents store them (``Decision.label`` translates).
 DECISION_LABELS = {
-    Decision.ADOPTED: "Adopted",
-    Decision.ADAPTED: "Adapted",
-    Decision.NOT_ADOPTED: "Not adopted",
-    Decision.OUT_OF_SCOPE: "Out of scope",
-    Decision.DEFERRED: "Deferred to the next phase",
+    Decision.ADOPTED: N_("Adopted"),
+    Decision.ADAPTED: N_("Adapted"),
+    Decision.NOT_ADOPTED: N_("Not adopted"),
+    Decision.OUT_OF_SCOPE: N_("Out of scope"),
+    Decision.DEFERRED: N_("Deferred to the next phase"),
 }
 
 

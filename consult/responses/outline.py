@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from markdown_it import MarkdownIt
 
 MAX_OUTLINE_CHARS = 200_000
@@ -77,17 +78,25 @@ def render_markdown(text: str) -> str:
 def validate_outline(markdown: object) -> str:
     """The outline text, normalised; raises ValueError naming what is wrong."""
     if not isinstance(markdown, str):
-        raise ValueError("the outline must be text")
+        raise ValueError(gettext("the outline must be text"))
     text = markdown.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
-        raise ValueError("the outline is empty: paste the strategy's sections as Markdown headings")
+        raise ValueError(
+            gettext("the outline is empty: paste the strategy's sections as Markdown headings")
+        )
     if len(text) > MAX_OUTLINE_CHARS:
         raise ValueError(
-            f"the outline has {len(text):,} characters; at most {MAX_OUTLINE_CHARS:,} are allowed"
+            gettext(
+                "the outline has %(n)s characters; at most %(max)s are allowed",
+                n=f"{len(text):,}",
+                max=f"{MAX_OUTLINE_CHARS:,}",
+            )
         )
     if not parse_sections(text):
         raise ValueError(
-            "the outline has no section: start each section with a Markdown heading, e.g. "
-            "'## Goal 3 — Protect and expand civic space'"
+            gettext(
+                "the outline has no section: start each section with a Markdown heading, e.g. "
+                "'## Goal 3 — Protect and expand civic space'"
+            )
         )
     return text + "\n"

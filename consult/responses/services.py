@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -150,11 +151,16 @@ def _outline_summary(outline: StrategyOutline | None) -> dict[str, Any] | None:
 def add_section(phase: Phase, title: object, body: object, user: User | None) -> StrategyOutline:
     """Append one section (a level-2 heading and its text) to the outline, as a new version."""
     if not isinstance(title, str) or not " ".join(title.split()):
-        raise InvalidInput("the section needs a title", field="title")
+        raise InvalidInput(gettext("the section needs a title"), field="title")
     title = " ".join(title.split())
     if len(title) > SECTION_TITLE_MAX:
         raise InvalidInput(
-            f"the title has {len(title)} characters; at most {SECTION_TITLE_MAX}", field="title"
+            gettext(
+                "the title has %(n)d characters; at most %(max)d",
+                n=len(title),
+                max=SECTION_TITLE_MAX,
+            ),
+            field="title",
         )
     body_text = body.strip() if isinstance(body, str) else ""
     latest = latest_outline(phase.id)
@@ -172,12 +178,18 @@ def settings_for(phase_id: int) -> ResponseSettings:
 
 
 def _bounded_int(value: object, name: str, label: str, low: int, high: int) -> int:
+    if name == "min_theme_size":
+        not_whole = gettext("The theme size must be a whole number")
+        outside = gettext("The theme size must be between %(low)d and %(high)d")
+    else:
+        not_whole = gettext("The number of sign-offs must be a whole number")
+        outside = gettext("The number of sign-offs must be between %(low)d and %(high)d")
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
-        raise InvalidInput(f"{label} must be a whole number", field=name) from None
+        raise InvalidInput(not_whole, field=name) from None
     if not low <= number <= high:
-        raise InvalidInput(f"{label} must be between {low} and {high}", field=name)
+        raise InvalidInput(outside % {"low": low, "high": high}, field=name)
     return number
 
 
@@ -230,7 +242,7 @@ def statement_responses(phase_id: int) -> dict[int, Response]:
 def get_response(phase_id: int, response_id: int) -> Response:
     response = db.session.get(Response, response_id)
     if response is None or response.phase_id != phase_id:
-        raise NotFound(f"no response {response_id} in this phase")
+        raise NotFound(gettext("no response %(id)d in this phase", id=response_id))
     return response
 
 
@@ -239,7 +251,8 @@ def parse_decision(value: object) -> Decision:
         return Decision(str(value))
     except ValueError:
         allowed = ", ".join(d.label.lower() for d in Decision)
-        raise InvalidInput(f"choose a decision: {allowed}", field="decision") from None
+        message = gettext("choose a decision: %(allowed)s", allowed=allowed)
+        raise InvalidInput(message, field="decision") from None
 
 
 def save_response(
@@ -261,30 +274,45 @@ def save_response(
     without it keeps (or turns) the response a draft.
     """
     if (theme_id is None) == (statement_id is None):
-        raise InvalidInput("a response answers either a theme or a statement")
+        raise InvalidInput(gettext("a response answers either a theme or a statement"))
     if theme_id is not None and theme_id not in known_theme_ids:
-        raise InvalidInput(f"this phase has no theme {theme_id!r}", field="theme_id")
+        message = gettext("this phase has no theme %(id)s", id=repr(theme_id))
+        raise InvalidInput(message, field="theme_id")
     if statement_id is not None:
         statement = db.session.get(Statement, statement_id)
         if statement is None or statement.phase_id != phase.id:
-            raise InvalidInput(f"this phase has no statement {statement_id}", field="statement_id")
+            message = gettext("this phase has no statement %(id)d", id=statement_id)
+            raise InvalidInput(message, field="statement_id")
         if statement.moderation != Moderation.ACCEPTED:
-            raise InvalidInput(
-                f"statement {statement_id} is {statement.moderation.value}: only accepted "
-                "statements get a response",
-                field="statement_id",
-            )
+            if statement.moderation == Moderation.REJECTED:
+                message = gettext(
+                    "statement %(id)d is rejected: only accepted statements get a response",
+                    id=statement_id,
+                )
+            else:
+                message = gettext(
+                    "statement %(id)d is pending: only accepted statements get a response",
+                    id=statement_id,
+                )
+            raise InvalidInput(message, field="statement_id")
     choice = parse_decision(decision)
     text = rationale.strip() if isinstance(rationale, str) else ""
     text = text.replace("\r\n", "\n")
     if choice != Decision.ADOPTED and not text:
         raise InvalidInput(
-            f"explain why: a rationale is required when the decision is “{choice.label.lower()}”",
+            gettext(
+                "explain why: a rationale is required when the decision is “%(decision)s”",
+                decision=choice.label.lower(),
+            ),
             field="rationale",
         )
     if len(text) > RATIONALE_MAX:
         raise InvalidInput(
-            f"the rationale has {len(text)} characters; at most {RATIONALE_MAX}",
+            gettext(
+                "the rationale has %(n)s characters; at most %(max)s",
+                n=len(text),
+                max=RATIONALE_MAX,
+            ),
             field="rationale",
         )
     known_sections = {s.key for s in outline_sections(phase.id)}
@@ -292,7 +320,8 @@ def save_response(
     unknown = [k for k in keys if k not in known_sections]
     if unknown:
         raise InvalidInput(
-            f"not in the latest strategy outline: {', '.join(unknown)}", field="sections"
+            gettext("not in the latest strategy outline: %(keys)s", keys=", ".join(unknown)),
+            field="sections",
         )
     state = ResponseState.PUBLISHED if publish else ResponseState.DRAFT
     with write_transaction(db.session) as session:

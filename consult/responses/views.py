@@ -7,6 +7,7 @@ form with the message (422). Without JavaScript the same forms post and redirect
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,8 +19,9 @@ from consult.extensions import db
 from consult.participation.models import Moderation, Statement
 from consult.reports.records import phase_themes
 from consult.responses import services
-from consult.responses.models import DECISION_LABELS, Decision
+from consult.responses.models import Decision
 from consult.responses.outline import parse_sections
+from consult.themes.labels import theme_label_text
 
 bp = Blueprint("responses", __name__, url_prefix="/c/<slug>/phase/<int:position>/responses")
 
@@ -40,6 +42,11 @@ def _statement_texts(phase_id: int, ids) -> dict[int, str]:
     return {sid: text for sid, text in rows}
 
 
+def _decisions() -> dict[Decision, str]:
+    """Each decision with its name in the reader's language, in the order of the form."""
+    return {d: d.label for d in Decision}
+
+
 def _row_context(phase, theme, response, sections, texts) -> dict:
     return {
         "phase": phase,
@@ -48,7 +55,7 @@ def _row_context(phase, theme, response, sections, texts) -> dict:
         "response": response,
         "sections": sections,
         "texts": texts,
-        "decisions": DECISION_LABELS,
+        "decisions": _decisions(),
         "settings": services.settings_for(phase.id),
     }
 
@@ -78,7 +85,7 @@ def index(slug: str, position: int):
         accepted=accepted,
         sections=services.outline_sections(phase.id),
         outline=services.latest_outline(phase.id),
-        decisions=DECISION_LABELS,
+        decisions=_decisions(),
         settings=services.settings_for(phase.id),
         can_edit=current_user.has_role(Role.SUPPORT),
     )
@@ -170,7 +177,11 @@ def save_theme(slug: str, position: int, theme_id: str):
             can_edit=True,
             saved=True,
         )
-    flash(f"Response to “{theme.label}” saved ({response.state.value}).", "success")
+    label = theme_label_text(theme.label)
+    if response.state.value == "published":
+        flash(_("Response to “%(label)s” saved (published).", label=label), "success")
+    else:
+        flash(_("Response to “%(label)s” saved (draft).", label=label), "success")
     return redirect(url_for(".index", slug=slug, position=position) + f"#theme-{theme_id}")
 
 
@@ -182,7 +193,7 @@ def statement_response(slug: str, position: int):
     raw = request.values.get("statement_id", "")
     statement = db.session.get(Statement, int(raw)) if raw.isdigit() else None
     if statement is None or statement.phase_id != phase.id:
-        flash("Choose a statement of this phase to answer.", "error")
+        flash(_("Choose a statement of this phase to answer."), "error")
         return redirect(url_for(".index", slug=slug, position=position))
     response = services.statement_responses(phase.id).get(statement.id)
     sections = services.outline_sections(phase.id)
@@ -192,7 +203,7 @@ def statement_response(slug: str, position: int):
         "statement": statement,
         "response": response,
         "sections": sections,
-        "decisions": DECISION_LABELS,
+        "decisions": _decisions(),
     }
     if request.method == "GET":
         return render_template("responses/statement.html", **context, values=None, error=None)
@@ -209,7 +220,7 @@ def statement_response(slug: str, position: int):
         )
     except ConsultError as exc:
         return render_template("responses/statement.html", **context, values=values, error=exc), 422
-    flash(f"Response to statement {statement.id} saved.", "success")
+    flash(_("Response to statement %(id)d saved.", id=statement.id), "success")
     return redirect(url_for(".index", slug=slug, position=position) + "#statements")
 
 
@@ -219,7 +230,11 @@ def withdraw(slug: str, position: int, response_id: int):
     phase = get_phase(slug, position)
     response = services.get_response(phase.id, response_id)
     services.withdraw_response(response, current_user)
-    flash(f"The response to {response.subject} is a draft again.", "info")
+    if response.statement_id is not None:
+        message = _("The response to statement %(id)s is a draft again.", id=response.statement_id)
+    else:
+        message = _("The response to theme %(id)s is a draft again.", id=response.theme_id)
+    flash(message, "info")
     return redirect(url_for(".index", slug=slug, position=position))
 
 
@@ -244,7 +259,7 @@ def outline(slug: str, position: int):
         except ConsultError as exc:
             error, status = exc, 422
         else:
-            flash(f"Strategy outline saved as version {saved.version}.", "success")
+            flash(_("Strategy outline saved as version %(n)d.", n=saved.version), "success")
             return redirect(url_for(".outline", slug=slug, position=position))
     latest = services.latest_outline(phase.id)
     versions = services.outline_versions(phase.id)
@@ -274,4 +289,5 @@ def audit(slug: str, position: int):
         consultation=phase.consultation,
         changes=services.audit_trail(phase.id),
         decisions={d.value: d.label for d in Decision},
+        states={"draft": _("draft"), "published": _("published")},
     )

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from clustering.duplicates import (
@@ -223,11 +224,11 @@ class ThemesView:
 
     def theme(self, theme_id: str):
         if self.result is None:
-            raise NotFound("there are no themes yet")
+            raise NotFound(gettext("there are no themes yet"))
         try:
             return self.result.theme(theme_id)
         except KeyError:
-            raise NotFound(f"there is no theme {theme_id!r}") from None
+            raise NotFound(gettext("there is no theme %(id)s", id=repr(theme_id))) from None
 
 
 def current_themes(consultation: Consultation) -> ThemesView:
@@ -296,7 +297,12 @@ def _record(consultation: Consultation, kind: CurationKind, payload: dict, user:
 def _editable(view: ThemesView, theme_id: str, what: str):
     theme = view.theme(theme_id)
     if theme.is_other:
-        raise InvalidInput(f"“Other” holds statements without a theme: it cannot be {what}.")
+        messages = {
+            "renamed": gettext("“Other” holds statements without a theme: it cannot be renamed."),
+            "merged": gettext("“Other” holds statements without a theme: it cannot be merged."),
+            "split": gettext("“Other” holds statements without a theme: it cannot be split."),
+        }
+        raise InvalidInput(messages[what])
     return theme
 
 
@@ -306,10 +312,14 @@ def rename_theme(consultation: Consultation, theme_id: str, label: object, user:
     _editable(view, theme_id, "renamed")
     clean = " ".join(str(label or "").split())
     if not clean:
-        raise InvalidInput("Give the theme a name.", field="label")
+        raise InvalidInput(gettext("Give the theme a name."), field="label")
     if len(clean) > LABEL_MAX:
         raise InvalidInput(
-            f"A theme name can have at most {LABEL_MAX} characters (this one has {len(clean)}).",
+            gettext(
+                "A theme name can have at most %(max)d characters (this one has %(n)d).",
+                max=LABEL_MAX,
+                n=len(clean),
+            ),
             field="label",
         )
     return _record(consultation, CurationKind.RENAME, {"theme_id": theme_id, "label": clean}, user)
@@ -321,7 +331,7 @@ def merge_themes(consultation: Consultation, keep_id: str, absorb_id: str, user:
     _editable(view, keep_id, "merged")
     _editable(view, absorb_id, "merged")
     if keep_id == absorb_id:
-        raise InvalidInput("Choose another theme to merge with.", field="other_id")
+        raise InvalidInput(gettext("Choose another theme to merge with."), field="other_id")
     return _record(consultation, CurationKind.MERGE, {"theme_ids": [keep_id, absorb_id]}, user)
 
 
@@ -339,12 +349,16 @@ def split_theme(
     members = list(theme.statement_ids)
     outside = [s for s in chosen if s not in members]
     if outside:
-        raise InvalidInput(f"Statement {outside[0]} is not in this theme.", field="statement_ids")
+        raise InvalidInput(
+            gettext("Statement %(id)d is not in this theme.", id=outside[0]), field="statement_ids"
+        )
     if not chosen:
-        raise InvalidInput("Choose the statements that go to the new theme.", field="statement_ids")
+        raise InvalidInput(
+            gettext("Choose the statements that go to the new theme."), field="statement_ids"
+        )
     if len(chosen) == len(members):
         raise InvalidInput(
-            "Leave at least one statement in the theme (to rename it, use Rename).",
+            gettext("Leave at least one statement in the theme (to rename it, use Rename)."),
             field="statement_ids",
         )
     assert view.result is not None
@@ -363,13 +377,13 @@ def move_statement(
     """Put a statement in another theme (or in "Other"); it stays there after recomputes."""
     view = current_themes(consultation)
     if view.result is None:
-        raise NotFound("there are no themes yet")
+        raise NotFound(gettext("there are no themes yet"))
     current = view.result.assignments().get(statement_id)
     if current is None:
-        raise NotFound(f"statement {statement_id} has no theme yet")
+        raise NotFound(gettext("statement %(id)d has no theme yet", id=statement_id))
     view.theme(theme_id)
     if current == theme_id:
-        raise InvalidInput("The statement is already in that theme.", field="theme_id")
+        raise InvalidInput(gettext("The statement is already in that theme."), field="theme_id")
     payload = {"statement_id": statement_id, "theme_id": theme_id}
     return _record(consultation, CurationKind.MOVE, payload, user)
 
@@ -657,5 +671,5 @@ def count_statements(consultation_id: int) -> int:
 def phase_of_statement(statement_id: int) -> Phase:
     statement = db.session.get(Statement, statement_id)
     if statement is None:
-        raise NotFound(f"no statement with id {statement_id}")
+        raise NotFound(gettext("no statement with id %(id)d", id=statement_id))
     return statement.phase

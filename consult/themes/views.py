@@ -4,6 +4,8 @@ near-duplicate pairs for moderators."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from consult.accounts.models import Role
@@ -15,12 +17,13 @@ from consult.jobs.services import latest_job
 from consult.participation import services as participation
 from consult.participation.identity import current_participant, ensure_participant
 from consult.participation.models import Vote, VoteValue
+from consult.participation.views import vote_label
 from consult.themes import services
 from consult.themes.jobs import KIND, enqueue_refresh, job_key
+from consult.themes.labels import theme_label_text
 
 bp = Blueprint("themes", __name__)
-
-VOTE_WORDS = {VoteValue.AGREE: "Agree", VoteValue.DISAGREE: "Disagree", VoteValue.PASS: "Pass"}
+bp.add_app_template_filter(theme_label_text, "theme_label")
 
 
 def _is_htmx() -> bool:
@@ -144,7 +147,7 @@ def rename(slug: str, theme_id: str):
             return html, 422, headers
         return _edit_failed(consultation, exc, theme_id)
     label = " ".join(value.split())
-    return _after_edit(consultation, f"Theme renamed “{label}”.", theme_id)
+    return _after_edit(consultation, _("Theme renamed “%(label)s”.", label=label), theme_id)
 
 
 @bp.post("/c/<slug>/themes/<theme_id>/merge")
@@ -154,11 +157,12 @@ def merge(slug: str, theme_id: str):
     other = request.form.get("other_id", "")
     try:
         view = services.current_themes(consultation)
-        absorbed = view.theme(other).label if other else ""
+        absorbed = theme_label_text(view.theme(other).label) if other else ""
         services.merge_themes(consultation, theme_id, other, current_user)
     except ConsultError as exc:
         return _edit_failed(consultation, exc, theme_id)
-    return _after_edit(consultation, f"“{absorbed}” was merged into this theme.", theme_id)
+    message = _("“%(label)s” was merged into this theme.", label=absorbed)
+    return _after_edit(consultation, message, theme_id)
 
 
 @bp.post("/c/<slug>/themes/<theme_id>/split")
@@ -173,9 +177,10 @@ def split(slug: str, theme_id: str):
     except ConsultError as exc:
         return _edit_failed(consultation, exc, theme_id)
     n = len(ids)
-    return _after_edit(
-        consultation, f"{n} statement{'s' if n != 1 else ''} moved to a new theme.", new_id
+    message = ngettext(
+        "%(num)d statement moved to a new theme.", "%(num)d statements moved to a new theme.", n
     )
+    return _after_edit(consultation, message, new_id)
 
 
 @bp.post("/c/<slug>/themes/move")
@@ -186,14 +191,15 @@ def move(slug: str):
     target = request.form.get("theme_id", "")
     try:
         if not raw.isdigit():
-            raise ConsultError("Choose a statement to move.")
+            raise ConsultError(_("Choose a statement to move."))
         statement_id = int(raw)
         view = services.current_themes(consultation)
-        label = view.theme(target).label if target else ""
+        label = theme_label_text(view.theme(target).label) if target else ""
         services.move_statement(consultation, statement_id, target, current_user)
     except ConsultError as exc:
         return _edit_failed(consultation, exc)
-    return _after_edit(consultation, f"Statement {statement_id} moved to “{label}”.", target)
+    message = _("Statement %(id)d moved to “%(label)s”.", id=statement_id, label=label)
+    return _after_edit(consultation, message, target)
 
 
 @bp.post("/c/<slug>/themes/refresh")
@@ -201,7 +207,7 @@ def move(slug: str):
 def refresh(slug: str):
     consultation = get_consultation(slug)
     enqueue_refresh(consultation.id, force=request.form.get("force") == "1")
-    flash("The themes are being recomputed; reload this page in a moment.", "success")
+    flash(_("The themes are being recomputed; reload this page in a moment."), "success")
     return redirect(url_for(".page", slug=slug))
 
 
@@ -244,7 +250,7 @@ def _my_votes(statement_ids: list[int]) -> dict[int, str]:
             Vote.participant_id == participant.id, Vote.statement_id.in_(statement_ids)
         )
     ).all()
-    return {sid: VOTE_WORDS[VoteValue(value)] for sid, value in rows}
+    return {sid: vote_label(VoteValue(value)) for sid, value in rows}
 
 
 @bp.post("/c/<slug>/phase/<int:position>/statements/<int:statement_id>/hint-vote")
@@ -254,9 +260,12 @@ def hint_vote(slug: str, position: int, statement_id: int):
     try:
         value = VoteValue.parse(request.form.get("vote", ""))
         participation.record_vote(phase, ensure_participant(), statement_id, value)
-        message = f"Your vote “{VOTE_WORDS[value]}” was recorded."
-    except ValueError as exc:
-        error = str(exc)
+        message = _("Your vote “%(vote)s” was recorded.", vote=vote_label(value))
+    except ValueError:
+        error = _(
+            "vote must be agree, disagree or pass, not %(word)s",
+            word=repr(request.form.get("vote", "")),
+        )
     except ConsultError as exc:
         error = exc.message
     if not _is_htmx():

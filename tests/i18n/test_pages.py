@@ -8,55 +8,31 @@ statements and titles written in English, shown as their authors wrote them.
 
 from __future__ import annotations
 
-import html
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
-from babel.messages.pofile import read_po
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from consult.analysis.services import recompute
 from consult.consultations.models import PhaseState
 from consult.consultations.services import set_phase_state
 from consult.database import write_transaction
 from consult.extensions import db
-from consult.i18n import COOKIE_NAME, TRANSLATIONS_DIR
-from consult.participation.models import Participant, Vote
+from consult.i18n import COOKIE_NAME
+from consult.participation.models import Moderation, Participant, Vote
 from tests.conftest import csrf_from
+from tests.i18n.helpers import (
+    english_fragments,
+    found_in,
+    report_user_text,
+    theme_labels,
+    visible_text,
+    without,
+)
 
 HTMX = {"HX-Request": "true"}
-PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|<[^>]+>")
-ENGLISH_ELEMENT = re.compile(r'<(?!html\b)(\w+)\b[^>]*\slang="en"[^>]*>.*?</\1>', re.S)
-
-
-def _english_fragments(code: str) -> list[str]:
-    """Pieces of English interface text (two words or more) that the catalogue translates."""
-    with open(TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.po", "rb") as handle:
-        catalogue = read_po(handle)
-    fragments = set()
-    for message in catalogue:
-        if not message.id:
-            continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        for msgid in ids:
-            if msgid in strings:
-                continue
-            for piece in PLACEHOLDER.split(msgid):
-                piece = piece.strip(" .,:;()“”—·")
-                if len(piece.split()) >= 2 and len(piece) >= 8 and piece not in "".join(strings):
-                    fragments.add(piece)
-    return sorted(fragments)
-
-
-def _visible_text(page: str) -> str:
-    """What a reader sees or hears: text and labels, minus content marked as English."""
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    page = ENGLISH_ELEMENT.sub(" ", page)
-    labels = " ".join(re.findall(r'(?:aria-label|title|placeholder|alt)="([^"]*)"', page))
-    text = re.sub(r"<[^>]+>", " ", page) + " " + labels
-    return re.sub(r"\s+", " ", html.unescape(text))
 
 
 def _planted_votes(phase, n=40, seed=3):
@@ -182,16 +158,160 @@ def _walk(client, staff, make_phase) -> list[tuple[str, str]]:
 def test_participant_pages_have_no_english_left(client, staff, make_phase, code, expected):
     client.set_cookie(COOKIE_NAME, code)
     pages = _walk(client, staff, make_phase)
-    fragments = _english_fragments(code)
+    fragments = english_fragments(code)
     assert len(fragments) > 100  # the check has teeth
     everything = ""
     leftovers = {}
     for name, page in pages:
         if "<html" in page:
             assert f'<html lang="{code}">' in page, name
-        text = _visible_text(page)
+        text = visible_text(page)
         everything += text
-        found = [f for f in fragments if re.search(rf"(?<!\w){re.escape(f)}(?!\w)", text)]
+        found = found_in(text, fragments)
+        if found:
+            leftovers[name] = found
+    assert not leftovers, f"English left on {code} pages: {leftovers}"
+    for phrase in expected:
+        assert phrase in everything
+
+
+NOTES = Path(__file__).resolve().parents[1] / "data" / "notes"
+
+
+def _walk_demo(client, embedder) -> tuple[list[tuple[str, str]], dict]:
+    """(name, html) of the pages of community conversations, themes, the report and "my input",
+    on the demo's phase 1 taken from open to published; and the published report document."""
+    from consult.moderation.services import decide
+    from consult.notes.models import CommunityConversation
+    from consult.notes.services import import_notes_file
+    from consult.reports import services as reports
+    from consult.themes.services import forget_cached_vectors
+    from tests.reports.helpers import prepare_demo, respond_to_all, staff_user
+
+    forget_cached_vectors()
+    pages = []
+    base = "/c/demo/phase/1"
+
+    def get(name, url):
+        response = client.get(url)
+        assert response.status_code == 200, (name, response.status_code)
+        pages.append((name, response.text))
+        return response
+
+    def take_part(phase):
+        """This browser votes and writes; a youth session's notes come in, published."""
+        accepted = [s for s in phase.statements if s.moderation == Moderation.ACCEPTED]
+        token = csrf_from(client.get(f"{base}/").text)
+        for statement, vote in zip(accepted[:3], ("agree", "disagree", "pass"), strict=True):
+            client.post(
+                f"{base}/vote",
+                data={"statement_id": statement.id, "vote": vote},
+                headers=HTMX | {"X-CSRFToken": token},
+            )
+        client.post(
+            f"{base}/statements",
+            data={"text": "Un texte écrit pendant la visite, en attente de modération."},
+            headers=HTMX | {"X-CSRFToken": token},
+        )
+        result = import_notes_file(
+            phase,
+            "youth-session-votes.csv",
+            (NOTES / "youth-session-votes.csv").read_bytes(),
+            host_organisation="Red Juvenil Costera",
+            held_on="2026-03-02",
+            title="Sesión juvenil, costa",
+            region="Costa",
+            participant_count=38,
+            groups="youth, students",
+            consent_to_publish=True,
+            open_for_voting=False,
+        )
+        decide([s.id for s, _ in result.created], Moderation.ACCEPTED, staff_user("support", "Mo"))
+
+    phase = prepare_demo(embedder, before_analysis=take_part)
+    get("my input, phase open", "/my-input")
+    get("results with themes", f"{base}/results")
+    token = csrf_from(client.get(f"{base}/").text)
+    typed = [s for s in phase.statements if s.moderation == Moderation.ACCEPTED][5].text
+    hints = client.post(
+        f"{base}/statements/similar",
+        data={"text": typed},
+        headers=HTMX | {"X-CSRFToken": token},
+    )
+    assert 'class="hint-vote"' in hints.text
+    pages.append(("duplicate hints", hints.text))
+    hinted = int(re.search(r'id="hint-(\d+)"', hints.text).group(1))
+    voted = client.post(
+        f"{base}/statements/{hinted}/hint-vote",
+        data={"vote": "agree"},
+        headers=HTMX | {"X-CSRFToken": token},
+    )
+    pages.append(("vote from a hint", voted.text))
+    wrong = client.post(
+        f"{base}/statements/{hinted}/hint-vote",
+        data={"vote": "maybe"},
+        headers=HTMX | {"X-CSRFToken": token},
+    )
+    pages.append(("vote from a hint, refused", wrong.text))
+
+    support = staff_user("support", "Sam Support")
+    respond_to_all(phase, support)
+    reports.close_phase(phase, support)
+    reports.sign_off(phase, staff_user("steering", "Ana Pérez"))
+    reports.publish(phase, support)
+    conversation = db.session.scalars(select(CommunityConversation)).one()
+    get("community conversations", f"{base}/conversations/")
+    get("a community conversation", f"{base}/conversations/{conversation.id}")
+    get("published report", f"{base}/report")
+    get("my input, report published", "/my-input")
+    get("results after the report", f"{base}/results")
+    document = reports.load_document(reports.latest_published(phase.id))
+    return pages, document
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (
+            "fr",
+            [
+                "Votre point figure-t-il déjà ici",
+                "Conversations communautaires",
+                "Notes brutes",
+                "Rapport de la phase 1",
+                "Ce que sont devenues mes contributions",
+                "Thèmes",
+            ],
+        ),
+        (
+            "es",
+            [
+                "¿Ya está aquí su idea?",
+                "Conversaciones comunitarias",
+                "Notas sin editar",
+                "Informe de la fase 1",
+                "Qué pasó con mis aportaciones",
+                "Temas",
+            ],
+        ),
+    ],
+)
+def test_conversation_theme_and_report_pages_have_no_english_left(client, embedder, code, expected):
+    client.set_cookie(COOKIE_NAME, code)
+    pages, document = _walk_demo(client, embedder)
+    fragments = english_fragments(code)
+    # Reports show people's words without marking their language: leave them out there. Theme
+    # labels (keywords from the statements) show on the results page too.
+    people_wrote, labels = report_user_text(document), theme_labels(document)
+    everything = ""
+    leftovers = {}
+    for name, page in pages:
+        if "<html" in page:
+            assert f'<html lang="{code}">' in page, name
+        text = without(visible_text(page), people_wrote if "report" in name else labels)
+        everything += text
+        found = found_in(text, fragments)
         if found:
             leftovers[name] = found
     assert not leftovers, f"English left on {code} pages: {leftovers}"
