@@ -77,7 +77,8 @@ class NotesError(InvalidInput):
         if column is not None:
             where.append(gettext("column %(column)s", column=column))
         prefix = filename + (f" ({', '.join(where)})" if where else "")
-        super().__init__(f"{prefix}: {message}" if prefix else message, field="file")
+        located = gettext("%(where)s: %(message)s", where=prefix, message=message)
+        super().__init__(located if prefix else message, field="file")
         self.filename = filename
         self.line = line
         self.column = column
