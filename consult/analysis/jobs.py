@@ -9,6 +9,7 @@ from flask import current_app
 
 from consult.analysis.services import recompute
 from consult.consultations.services import get_phase_by_id
+from consult.extensions import db
 from consult.jobs.services import enqueue, handler
 
 KIND = "analysis.recompute"
@@ -43,27 +44,23 @@ def enqueue_recompute(phase_id: int, *, force: bool = False) -> int:
 def request_recompute(phase_id: int) -> None:
     """Ask for a fresh analysis after new votes, at most once per DEBOUNCE_SECONDS per process.
 
-    A request inside the window schedules one deferred enqueue at its end, so the last votes of
-    a burst are always analysed. Many votes therefore cost one job, and nothing waits on it.
+    The job is enqueued from a timer thread, at once or at the end of the current window, never
+    in the request: a vote costs no extra query, and a database hiccup while enqueuing cannot
+    fail a vote that is already stored. Requests while one is pending join it, so many votes
+    cost one job and the last votes of a burst are always analysed.
     """
     app = current_app._get_current_object()
     if not app.config.get("CONSULT_AUTO_RECOMPUTE", True):
         return
-    now = time.monotonic()
     with _lock:
-        wait = _last_enqueued.get(phase_id, -DEBOUNCE_SECONDS) + DEBOUNCE_SECONDS - now
-        if wait > 0:
-            if phase_id in _deferred:
-                return
-            _deferred.add(phase_id)
-        else:
-            _last_enqueued[phase_id] = now
-    if wait > 0:
-        timer = threading.Timer(wait, _deferred_enqueue, args=(app, phase_id))
-        timer.daemon = True
-        timer.start()
-        return
-    enqueue_recompute(phase_id)
+        if phase_id in _deferred:
+            return
+        _deferred.add(phase_id)
+        last = _last_enqueued.get(phase_id, -DEBOUNCE_SECONDS)
+        wait = max(0.0, last + DEBOUNCE_SECONDS - time.monotonic())
+    timer = threading.Timer(wait, _deferred_enqueue, args=(app, phase_id))
+    timer.daemon = True
+    timer.start()
 
 
 def _deferred_enqueue(app, phase_id: int) -> None:
@@ -75,3 +72,5 @@ def _deferred_enqueue(app, phase_id: int) -> None:
             enqueue_recompute(phase_id)
         except Exception:  # the next vote asks again; never kill the timer thread loudly
             app.logger.exception("could not enqueue the recompute of phase %s", phase_id)
+        finally:
+            db.session.remove()  # this thread's session: give its connection back

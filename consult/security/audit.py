@@ -17,6 +17,7 @@ import click
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import insert, inspect
+from sqlalchemy.exc import SQLAlchemyError
 
 from consult.database import utcnow
 from consult.security.access import EXPORTS
@@ -133,7 +134,11 @@ def init_app(app: Flask) -> None:
         endpoint = request.endpoint
         if endpoint is None or endpoint in SKIP_ENDPOINTS:
             return response
-        if not current_user.is_authenticated:
+        try:
+            authenticated = current_user.is_authenticated
+        except SQLAlchemyError:  # the database went away: the error page is already the answer
+            return response
+        if not authenticated:
             return response
         changing = request.method not in ("GET", "HEAD", "OPTIONS")
         export = request.method == "GET" and endpoint in EXPORTS

@@ -131,3 +131,33 @@ def test_analyze_command(runner, make_phase):
     assert "votes unchanged" in again.output
     missing = runner.invoke(args=["analyze", "nope", "1"])
     assert missing.exit_code != 0 and "no phase 1" in missing.output
+
+
+def test_votes_ask_for_one_debounced_recompute_off_the_request(app, make_phase, monkeypatch):
+    import time
+
+    from consult.analysis import jobs
+    from consult.jobs.models import Job
+
+    monkeypatch.setattr(jobs, "DEBOUNCE_SECONDS", 0.5)
+    app.config["CONSULT_AUTO_RECOMPUTE"] = True
+    phase = make_phase(4)
+    voters = [participation.create_participant()[0] for _ in range(3)]
+
+    def recompute_jobs() -> int:
+        db.session.rollback()
+        return db.session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(Job.kind == KIND, Job.key == job_key(phase.id))
+        )
+
+    for voter in voters:  # a burst: the first vote asks at once, the rest join the next window
+        for statement in phase.statements:
+            participation.record_vote(phase, voter, statement.id, participation.VoteValue.AGREE)
+    deadline = time.monotonic() + 10
+    while recompute_jobs() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.7)  # nothing more is queued once the burst is over
+    assert recompute_jobs() == 2
+    assert latest_snapshot(phase.id).summary["n_votes"] == 12  # the last votes were analysed

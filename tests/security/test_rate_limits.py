@@ -22,9 +22,13 @@ LIMITS = {
 @pytest.fixture
 def limited(app):
     """The same database as ``app``, served by an app with small limits switched on."""
+    from consult.extensions import db
+
     limited_app = _make_app(app.config["SQLALCHEMY_DATABASE_URI"], **LIMITS)
     with limited_app.app_context():
         yield limited_app
+        db.session.remove()
+        db.engine.dispose()  # close this app's own connections (PostgreSQL warns otherwise)
 
 
 def test_limits_are_off_under_testing_unless_asked(app, client):
