@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -15,6 +16,8 @@ from werkzeug.exceptions import HTTPException
 from consult.errors import ConsultError
 
 RETRY_AFTER_SECONDS = 5
+# SQLite reports a database that was never migrated as an OperationalError, like a lost server.
+_SCHEMA_MISSING = re.compile(r"no such (table|column)")
 
 
 def _wants_json() -> bool:
@@ -54,23 +57,34 @@ def register_error_pages(app: Flask) -> None:
 
         Every write runs in one transaction, so the failed request saved nothing. The page is
         rendered without touching the database (the full layout may need it for the signed-in
-        user), falling back to plain HTML if even that fails.
+        user), falling back to plain HTML if even that fails. A SQLite file that was never
+        migrated raises the same error class; it gets a message naming the fix instead.
         """
         from consult.extensions import db
 
         with contextlib.suppress(Exception):  # the connection is gone; the pool replaces it
             db.session.rollback()
-        app.logger.warning("database unavailable: %s", getattr(exc, "orig", None) or exc)
-        title = _("Temporarily unavailable")
-        message = _(
-            "The database is not reachable right now. Nothing was saved; please try again in "
-            "%(seconds)d seconds.",
-            seconds=RETRY_AFTER_SECONDS,
-        )
-        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        cause = getattr(exc, "orig", None) or exc
+        if _SCHEMA_MISSING.search(str(cause)):  # reachable, but not migrated: retrying won't help
+            app.logger.error("database schema out of date: %s", cause)
+            title = _("Not set up yet")
+            message = _(
+                "This server's database has not been brought up to date. Nothing was saved. "
+                "An administrator needs to run “consult db upgrade”."
+            )
+            headers, detail = {}, None
+        else:
+            app.logger.warning("database unavailable: %s", cause)
+            title = _("Temporarily unavailable")
+            message = _(
+                "The database is not reachable right now. Nothing was saved; please try again in "
+                "%(seconds)d seconds.",
+                seconds=RETRY_AFTER_SECONDS,
+            )
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            detail = {"retry_after": RETRY_AFTER_SECONDS}
         if _wants_json():
-            body = {"error": message, "detail": {"retry_after": RETRY_AFTER_SECONDS}}
-            return jsonify(body), 503, headers
+            return jsonify({"error": message, "detail": detail}), 503, headers
         try:
             page = render_template("error.html", status=503, title=title, message=message)
         except Exception:

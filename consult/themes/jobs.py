@@ -118,7 +118,9 @@ def _deferred_enqueue(app: Flask, key: tuple[str, int], consultation_of) -> None
 
 def _statement_changed(statement: Statement) -> bool:
     state = inspect(statement)
-    return any(state.attrs[name].history.has_changes() for name in ("moderation", "text"))
+    return any(
+        state.attrs[name].history.has_changes() for name in ("moderation", "text", "language")
+    )
 
 
 @event.listens_for(Session, "after_flush")

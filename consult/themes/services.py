@@ -37,6 +37,7 @@ from consult.consultations.models import Consultation, Phase
 from consult.database import write_transaction
 from consult.errors import InvalidInput, NotFound
 from consult.extensions import db
+from consult.notes.services import offline_support
 from consult.participation.models import Moderation, Statement
 from consult.themes.curation import apply_constraints, fold_curations
 from consult.themes.embeddings import app_embedder, cached_vectors, embed_texts, text_hash
@@ -401,20 +402,6 @@ def phase_statement_ids(phase: Phase) -> list[int]:
     )
 
 
-def offline_support_for(statement_ids: Sequence[int]) -> dict | None:
-    """Community-conversation support of the statements (None when that package is absent)."""
-    try:
-        from consult.notes.services import offline_support
-    except ImportError:
-        return None
-    try:
-        return offline_support(statement_ids)
-    except Exception:  # its tables may not exist yet in this database: leave the fields empty
-        db.session.rollback()
-        current_app.logger.warning("offline support unavailable", exc_info=True)
-        return None
-
-
 @dataclass
 class PhaseThemes:
     """What the results page shows about themes: figures and where they come from."""
@@ -464,7 +451,7 @@ def phase_theme_statistics(phase: Phase, snapshot=None, analysis=None) -> PhaseT
     result = load_theme_result(run)
     ids = phase_statement_ids(phase)
     stats = theme_statistics(
-        result, analysis, phase_votes(phase), ids, offline=offline_support_for(ids)
+        result, analysis, phase_votes(phase), ids, offline=offline_support(ids)
     )
     group_ids = analysis.statements.group_ids.tolist() if analysis is not None else []
     figures = PhaseThemes(

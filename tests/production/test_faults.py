@@ -224,3 +224,23 @@ def test_database_unavailable_gives_503_with_retry_after_and_saves_nothing(app, 
         proxy.stop()
         with proxied.app_context():
             db.engine.dispose()
+
+
+def test_unmigrated_sqlite_database_names_the_fix_instead_of_asking_to_retry(tmp_path):
+    """A fresh SQLite file that was never upgraded raises the same error class as a lost server;
+    the operator must be told to migrate, not to wait and retry."""
+    application = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'never-migrated.db'}",
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+        }
+    )
+    web = application.test_client()
+    page = web.get("/")
+    assert page.status_code == 503 and "Retry-After" not in page.headers
+    assert "consult db upgrade" in page.text and "try again in" not in page.text
+    api = web.post("/api/v1/participants")
+    assert api.status_code == 503 and "consult db upgrade" in api.json["error"]
+    with application.app_context():
+        db.engine.dispose()
