@@ -183,9 +183,17 @@ def load_conversations(phase: Phase) -> int:
     host = db.session.scalar(User.by_email(content.DEMO_USERS[2][0]))
     folder = Path(__file__).parent / "notes"
     created = 0
-    for name, organisation, title, region, place, people, groups, language, days in (
-        content.CONVERSATIONS
-    ):
+    for (
+        name,
+        organisation,
+        title,
+        region,
+        place,
+        people,
+        groups,
+        language,
+        days,
+    ) in content.CONVERSATIONS:
         result = import_notes_file(
             phase,
             name,
