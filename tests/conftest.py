@@ -18,6 +18,19 @@ POLIS_DATASETS = SHARED / "datasets" / "polis"
 POLIS_MATH = SHARED / "datasets" / "polis-math"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _instance_folder(tmp_path_factory) -> Iterator[Path]:
+    """Tests never write into the developer's ``instance/`` (report PDF cache, generated secret)."""
+    folder = tmp_path_factory.mktemp("instance")
+    previous = os.environ.get("CONSULT_INSTANCE_PATH")
+    os.environ["CONSULT_INSTANCE_PATH"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("CONSULT_INSTANCE_PATH", None)
+    else:
+        os.environ["CONSULT_INSTANCE_PATH"] = previous
+
+
 def _require(path: Path) -> Path:
     if not path.exists():
         pytest.skip(

@@ -15,7 +15,10 @@ import csv
 import hashlib
 import io
 import json
+import os
+import tempfile
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from babel import Locale
@@ -27,6 +30,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from consult.reports.document import disposition
+from consult.reports.records import canonical_json
 from consult.responses.outline import render_markdown
 
 FORMATS = ("html", "pdf", "json", "csv")
@@ -203,6 +207,28 @@ def render_pdf(document: dict[str, Any], lang: str = DEFAULT_LANGUAGE) -> bytes:
     if lang != DEFAULT_LANGUAGE:  # one identifier per language of the same report
         identifier = hashlib.sha256(f"{document['body_hash']}:{lang}".encode()).hexdigest()[:32]
     return HTML(string=html).write_pdf(pdf_identifier=identifier.encode())
+
+
+def cached_pdf(document: dict[str, Any], lang: str = DEFAULT_LANGUAGE) -> bytes:
+    """The PDF of ``document`` in ``lang``, kept in the instance folder by content and language:
+    rendering takes seconds (a minute for the largest phases), reading it back does not."""
+    key = hashlib.sha256(canonical_json(document)).hexdigest()
+    if lang != DEFAULT_LANGUAGE:
+        key = f"{key}-{lang}"
+    folder = Path(current_app.instance_path) / "report-cache"
+    path = folder / f"{key}.pdf"
+    if path.exists():
+        return path.read_bytes()
+    data = render_pdf(document, lang)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=folder, prefix=".pdf-")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(tmp, path)
+    except OSError:  # a read-only instance folder only costs the next reader the same wait
+        current_app.logger.warning("could not cache the report PDF in %s", folder)
+    return data
 
 
 def render_json(document: dict[str, Any]) -> str:

@@ -7,16 +7,10 @@ responses published so far.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
-from pathlib import Path
-
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -36,7 +30,8 @@ from consult.i18n import LANGUAGES, current_language
 from consult.participation.identity import current_participant
 from consult.reports import render, services
 from consult.reports.document import body_hash, split_body
-from consult.reports.records import canonical_json, phase_themes
+from consult.reports.jobs import enqueue_pdfs
+from consult.reports.records import phase_themes
 from consult.responses import services as responses
 from consult.responses.models import Decision
 
@@ -104,7 +99,7 @@ def report_download(slug: str, position: int, fmt: str):
     phase = get_phase(slug, position)
     document, report = _document(phase, _version())
     lang = _language()
-    body = _pdf_cached(document, lang) if fmt == "pdf" else render.render(document, fmt, lang)
+    body = render.cached_pdf(document, lang) if fmt == "pdf" else render.render(document, fmt, lang)
     suffix = f"v{report.version}" if report else "draft"
     if fmt in ("html", "pdf") and lang != render.DEFAULT_LANGUAGE:
         suffix += f"-{lang}"
@@ -115,28 +110,6 @@ def report_download(slug: str, position: int, fmt: str):
         mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f'{disposition}; filename="{name}"'},
     )
-
-
-def _pdf_cached(document: dict, lang: str = render.DEFAULT_LANGUAGE) -> bytes:
-    """PDFs take seconds (a minute for the largest phases): keep each one, named by its content
-    and language."""
-    key = hashlib.sha256(canonical_json(document)).hexdigest()
-    if lang != render.DEFAULT_LANGUAGE:
-        key = f"{key}-{lang}"
-    folder = Path(current_app.instance_path) / "report-cache"
-    path = folder / f"{key}.pdf"
-    if path.exists():
-        return path.read_bytes()
-    data = render.render_pdf(document, lang)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=folder, prefix=".pdf-")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(tmp, path)
-    except OSError:  # a read-only instance folder only costs the next reader the same wait
-        current_app.logger.warning("could not cache the report PDF in %s", folder)
-    return data
 
 
 @bp.get("/reports/report.css")
@@ -252,6 +225,7 @@ def publish(slug: str, position: int):
         for item in exc.detail or [exc.message]:
             flash(_("Not published: %(reason)s.", reason=item), "error")
         return redirect(url_for(".close_screen", slug=slug, position=position))
+    enqueue_pdfs(phase, report)
     flash(
         _(
             "Published version %(version)d of the phase %(n)d report.",

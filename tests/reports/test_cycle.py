@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from consult.accounts.models import User
 from consult.consultations.models import PhaseState
 from consult.extensions import db
+from consult.jobs.models import Job, JobState
 from consult.moderation.services import decide
 from consult.participation.models import Moderation, Statement
 from consult.reports.models import PhaseRecord
@@ -146,10 +148,22 @@ def test_full_cycle_on_the_demo(app, embedder):
     assert answer.status_code == 302
 
     # The Support Unit publishes.
+    cache = Path(app.instance_path) / "report-cache"
+    before = set(cache.glob("*.pdf"))
     answer = client.post("/c/demo/phase/1/publish", data={"csrf_token": token})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/report")
     db.session.refresh(phase)
     assert phase.state == PhaseState.PUBLISHED
+    # Publishing queued the PDFs of each of the consultation's languages, so no reader waits.
+    job = db.session.scalar(select(Job).where(Job.kind == "reports.pdf"))
+    assert job is not None and job.state == JobState.DONE
+    assert sorted(job.result["seconds"]) == ["en", "es", "fr"]
+    rendered = set(cache.glob("*.pdf")) - before
+    assert len(rendered) == 3
+    french = FreshClient(app.test_client()).get("/c/demo/phase/1/report.pdf?lang=fr")
+    assert french.status_code == 200 and french.data.startswith(b"%PDF")
+    assert set(cache.glob("*.pdf")) - before == rendered  # served from what the job rendered
+    assert french.data in {path.read_bytes() for path in rendered}
 
     # Anyone reads the report; the first screen says what, how many, top themes, and decisions.
     public = FreshClient(app.test_client())
