@@ -290,11 +290,12 @@ def _theme_figures(
         }
         for g in stats.groups
     ]
-    raised_offline = [
-        sid for sid in theme.statement_ids if offline.get(sid, {}).get("conversations")
-    ]
     conversations = sorted(
-        {c["id"] for sid in raised_offline for c in offline[sid]["conversations"]}
+        {
+            c["id"]
+            for sid in theme.statement_ids
+            for c in offline.get(sid, {}).get("conversations", ())
+        }
     )
     room = stats.offline_support
     examples: list[int] = []
@@ -309,7 +310,6 @@ def _theme_figures(
             break
         if row["id"] not in examples:
             examples.append(row["id"])
-    online_statements = len(theme.statement_ids) - len(raised_offline)
     digits = theme.id[1:]
     return {
         "id": theme.id,
@@ -329,18 +329,18 @@ def _theme_figures(
         "divisiveness": None if stats.divisiveness is None else _r(stats.divisiveness),
         "group_spread": None if stats.group_spread is None else _r(stats.group_spread),
         "online": {
-            "statements": online_statements,
+            "statements": stats.n_raised_online,
             "votes": stats.n_votes,
             "agree": stats.n_agree,
             "supporters": stats.online_support,
         },
         "offline": {
-            "statements": len(raised_offline),
+            "statements": room.statements,
             "conversations": conversations,
-            "votes_for": room.votes_for if room else None,
-            "votes_against": room.votes_against if room else None,
+            "votes_for": room.votes_for,
+            "votes_against": room.votes_against,
         },
-        "raised_only_offline": online_statements == 0 and bool(raised_offline),
+        "raised_only_offline": stats.raised_only_offline,
         "examples": examples,
         "order": int(digits) if theme.id[:1] == "t" and digits.isdigit() else 1 << 30,
     }

@@ -40,10 +40,20 @@ pass = 0):
     the groups stand on the theme as a whole. ``None`` with fewer than two such groups.
 ``offline_support``
     From community conversations, when the caller passes ``offline`` (the output of
-    ``consult.notes.services.offline_support`` for the phase's statements): the number of distinct
-    conversations that raised at least one of the statements, and the sums of the room counts
-    given in the notes (people for / against; ``None`` when no note gave a count). ``None`` when
-    no ``offline`` mapping is given. Room counts are people in a room, never online votes.
+    ``consult.notes.services.offline_support`` for the phase's statements): the number of the
+    statements raised in at least one conversation (imported from its notes or linked to them),
+    the number of distinct conversations that raised at least one of them, and the sums of the
+    room counts given in the notes (people for / against; ``None`` when no note gave a count).
+    ``None`` when no ``offline`` mapping is given. Room counts are people in a room, never online
+    votes.
+``n_raised_online``
+    The statements not raised in any conversation: ``n_statements`` minus the statements raised
+    offline (a statement both written online and raised in a conversation counts as offline).
+    ``None`` without ``offline``.
+``raised_only_offline``
+    True when the theme has statements and every one of them was raised in a conversation
+    (``n_raised_online == 0``). Such a theme may have no online vote; pages and reports list it
+    whatever its votes.
 """
 
 from __future__ import annotations
@@ -100,12 +110,14 @@ class GroupAgreement:
 class OfflineSupport:
     """What community conversations said about a theme's statements."""
 
+    statements: int
     conversations: int
     votes_for: int | None = None
     votes_against: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "statements": self.statements,
             "conversations": self.conversations,
             "votes_for": self.votes_for,
             "votes_against": self.votes_against,
@@ -114,6 +126,7 @@ class OfflineSupport:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> OfflineSupport:
         return cls(
+            statements=int(data["statements"]),
             conversations=int(data["conversations"]),
             votes_for=data.get("votes_for"),
             votes_against=data.get("votes_against"),
@@ -157,6 +170,16 @@ class ThemeStatistics:
         shares = [g.agree_share for g in self.groups if g.agree_share is not None]
         return max(shares) - min(shares) if len(shares) >= 2 else None
 
+    @property
+    def n_raised_online(self) -> int | None:
+        if self.offline_support is None:
+            return None
+        return self.n_statements - self.offline_support.statements
+
+    @property
+    def raised_only_offline(self) -> bool:
+        return self.n_statements > 0 and self.n_raised_online == 0
+
     def group(self, group_id: int) -> GroupAgreement:
         for g in self.groups:
             if g.group_id == group_id:
@@ -185,6 +208,8 @@ class ThemeStatistics:
             "divisiveness": self.divisiveness,
             "group_spread": self.group_spread,
             "offline_support": self.offline_support.to_dict() if self.offline_support else None,
+            "n_raised_online": self.n_raised_online,
+            "raised_only_offline": self.raised_only_offline,
         }
 
     @classmethod
@@ -321,15 +346,17 @@ def theme_statistics(
 def _offline(
     members: Sequence[StatementId], offline: Mapping[StatementId, Mapping[str, Any]]
 ) -> OfflineSupport:
+    raised = 0
     conversations: set[Any] = set()
     totals: dict[str, int | None] = {"votes_for": None, "votes_against": None}
     for sid in members:
         entry = offline.get(sid)
-        if not entry:
+        if not entry or not entry.get("conversations"):
             continue
-        conversations.update(c["id"] for c in entry.get("conversations", ()))
+        raised += 1
+        conversations.update(c["id"] for c in entry["conversations"])
         for name in totals:
             value = entry.get(name)
             if value is not None:
                 totals[name] = (totals[name] or 0) + int(value)
-    return OfflineSupport(len(conversations), totals["votes_for"], totals["votes_against"])
+    return OfflineSupport(raised, len(conversations), totals["votes_for"], totals["votes_against"])

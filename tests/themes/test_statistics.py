@@ -117,10 +117,13 @@ def test_figures_match_the_hand_computation():
     assert t1.divisiveness == pytest.approx((0.1 + 0.3) / 2)
     assert t1.group_spread == pytest.approx(1.0)
     assert t1.offline_support.to_dict() == {
+        "statements": 2,
         "conversations": 2,
         "votes_for": 15,
         "votes_against": 2,
     }
+    # both of t1's statements came up in a conversation: raised only offline (votes or not)
+    assert t1.n_raised_online == 0 and t1.raised_only_offline
 
     assert (t2.n_votes, t2.n_agree, t2.n_disagree, t2.n_pass) == (3, 1, 2, 0)
     assert (t2.n_participants, t2.online_support) == (3, 1)
@@ -129,22 +132,26 @@ def test_figures_match_the_hand_computation():
     assert t2.consensus == pytest.approx(0.2) and t2.divisiveness == pytest.approx(0.6)
     assert t2.group_spread == pytest.approx(0.5)
     assert t2.offline_support.to_dict() == {
+        "statements": 0,
         "conversations": 0,
         "votes_for": None,
         "votes_against": None,
     }
+    assert t2.n_raised_online == 1 and not t2.raised_only_offline
 
     # "other" holds only the meta statement 4: counted as votes, left out of group figures
     assert other.is_other and (other.n_votes, other.n_pass, other.n_participants) == (1, 1, 1)
     assert other.online_support == 0 and other.n_analysed == 0
     assert other.consensus is None and other.divisiveness is None
     assert [g.n_votes for g in other.groups] == [0, 0] and other.group_spread is None
+    assert other.offline_support.statements == 0 and other.n_raised_online == 1
 
 
 def test_without_analysis_or_notes_the_vote_figures_remain():
     t1, t2, other = theme_statistics(toy_themes(), None, VOTES_AS_OBJECT, {1, 2, 3})
     assert (t1.n_votes, t1.n_agree, t1.n_participants) == (5, 3, 3)
     assert t1.groups == () and t1.consensus is None and t1.offline_support is None
+    assert t1.n_raised_online is None and not t1.raised_only_offline  # not known without notes
     assert other.n_statements == 0 and other.n_votes == 0 and other.agree_share is None
 
 
@@ -158,7 +165,10 @@ VOTES_AS_OBJECT = _PhaseVotes()
 
 
 def test_statistics_round_trip_through_json():
-    stats = theme_statistics(toy_themes(), toy_analysis(), VOTES_AS_OBJECT, [1, 2, 3, 4])
+    offline = {2: {"conversations": [{"id": 7}], "votes_for": 3, "votes_against": None}}
+    stats = theme_statistics(
+        toy_themes(), toy_analysis(), VOTES_AS_OBJECT, [1, 2, 3, 4], offline=offline
+    )
     again = [ThemeStatistics.from_dict(json.loads(json.dumps(s.to_dict()))) for s in stats]
     assert again == stats
 
