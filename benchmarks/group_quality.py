@@ -35,7 +35,7 @@ from sklearn.metrics import adjusted_rand_score
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clustering.evaluation import hide_votes, lift  # noqa: E402
+from clustering.evaluation import group_quality, held_out_runs, lift  # noqa: E402
 from clustering.opinion_groups import AnalysisResult, analyze  # noqa: E402
 from clustering.polis_export import read_export  # noqa: E402
 from clustering.votes import VoteMatrix  # noqa: E402
@@ -56,31 +56,29 @@ def evaluate(folder: Path, seeds: list[int], **params: object) -> dict[str, obje
     votes = export.vote_matrix()
     polis = export.group_labels(votes.participant_ids)
     in_sample = np.asarray(analyze(votes, random_state=0, **params).participants.group)
+    runs = held_out_runs(votes, polis, seeds, **params)
     rows: list[dict[str, float]] = []
     ours_labels, cold_labels = [], []
-    for seed in seeds:
-        held = hide_votes(votes, 0.1, random_state=seed)
-        ours = analyze(held.visible, random_state=seed, **params)
-        cold = analyze(held.visible, random_state=seed, method="polis")
-        labels = np.asarray(ours.participants.group)
+    for run in runs:
+        cold = analyze(run.held.visible, random_state=run.seed, method="polis")
         cold_lab = np.asarray(cold.participants.group)
-        ours_labels.append(labels)
+        ours_labels.append(run.labels)
         cold_labels.append(cold_lab)
-        both = (labels >= 0) & (polis >= 0)
         rows.append(
             {
-                "lift_ours": lift(held, labels),
-                "lift_polis": lift(held, polis),
-                "lift_polis_cold": lift(held, cold_lab),
-                "lift_ours_in_sample": lift(held, in_sample),
-                "groups": float(ours.counts["n_groups"]),
-                "clustered_polis": float((polis >= 0).sum()),
-                "clustered_both": float(both.sum()),
-                "ari": _ari(polis, labels),
+                "lift_ours": run.lift_ours,
+                "lift_polis": run.lift_reference,
+                "lift_polis_cold": lift(run.held, cold_lab),
+                "lift_ours_in_sample": lift(run.held, in_sample),
+                "groups": float(run.n_groups),
+                "clustered_polis": float(run.clustered_reference),
+                "clustered_both": float(run.clustered_both),
+                "ari": _ari(polis, run.labels),
             }
         )
     pairs = list(itertools.combinations(range(len(seeds)), 2))
     return {
+        "runs": runs,
         "rows": rows,
         "mean": {k: float(np.mean([r[k] for r in rows])) for k in rows[0]},
         "polis_groups": int(len(np.unique(polis[polis >= 0]))),
@@ -155,21 +153,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no Pol.is exports under {args.datasets}", file=sys.stderr)
         return 1
     params = {"pass_aware": True} if args.pass_aware else {}
-    keys = ("lift_ours", "lift_polis", "lift_polis_cold", "lift_ours_in_sample")
+    keys = ("lift_polis_cold", "lift_ours_in_sample")
     totals = dict.fromkeys(keys, 0.0)
-    per_seed = np.zeros((len(args.seeds), 2))
-    clustered_polis = clustered_both = 0.0
-    max_groups = 0
+    all_runs = []
     start = time.perf_counter()
     for folder in folders:
         res = evaluate(folder, args.seeds, **params)
         mean, rows = res["mean"], res["rows"]
         for key in keys:
             totals[key] += mean[key]
-        per_seed += [[r["lift_ours"], r["lift_polis"]] for r in rows]
-        clustered_polis += mean["clustered_polis"]
-        clustered_both += mean["clustered_both"]
-        max_groups = max(max_groups, int(max(r["groups"] for r in rows)))
+        all_runs.append(res["runs"])
         name = folder.name
         groups = "/".join(str(int(r["groups"])) for r in rows)
         print(f"group_quality {name} lift ours {mean['lift_ours']:.4f} nats/vote (groups {groups})")
@@ -201,11 +194,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"{steps['warm_same']:.2f} warm-started vs {steps['cold_same']:.2f} cold; ARI "
                 f"between consecutive analyses {steps['warm_ari']:.2f} vs {steps['cold_ari']:.2f}"
             )
-    ratio = totals["lift_ours"] / totals["lift_polis"]
-    seed_ratios = per_seed[:, 0] / per_seed[:, 1]
+    quality = group_quality(all_runs)
+    seed_ratios = np.array(quality.seed_ratios)
     print(
-        f"group_quality SUM lift ours {totals['lift_ours']:.4f} vs polis-exported "
-        f"{totals['lift_polis']:.4f} (ratio {ratio:.3f}; target >= 1)"
+        f"group_quality SUM lift ours {quality.lift_ours:.4f} vs polis-exported "
+        f"{quality.lift_reference:.4f} (ratio {quality.ratio:.3f}; target >= 1)"
     )
     print(
         f"group_quality per-seed ratio min {seed_ratios.min():.3f} median "
@@ -213,16 +206,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"group_quality SUM lift polis-procedure-cold {totals['lift_polis_cold']:.4f} "
-        f"(ratio {totals['lift_polis_cold'] / totals['lift_polis']:.3f})"
+        f"(ratio {totals['lift_polis_cold'] / quality.lift_reference:.3f})"
     )
     print(
         f"group_quality SUM lift ours-fitted-on-all-votes {totals['lift_ours_in_sample']:.4f} "
-        f"(ratio {totals['lift_ours_in_sample'] / totals['lift_polis']:.3f})"
+        f"(ratio {totals['lift_ours_in_sample'] / quality.lift_reference:.3f})"
     )
-    print(f"group_quality max groups {max_groups} (target <= 5)")
+    print(f"group_quality max groups {quality.max_groups} (target <= 5)")
     print(
         f"group_quality coverage of polis-clustered participants (all conversations) "
-        f"{clustered_both / clustered_polis:.3f} (target >= 0.90)"
+        f"{quality.coverage:.3f} (target >= 0.90)"
     )
     print(
         f"group_quality seeds {' '.join(map(str, args.seeds))}; {time.perf_counter() - start:.1f} s"

@@ -8,20 +8,35 @@ baseline. ``lift = log-loss(no groups) − log-loss(groups)`` in nats per hidden
 the more the groups tell about how their members vote.
 
 Any labelling can be scored the same way (e.g. the groups Pol.is exported), so comparisons are
-like for like.
+like for like. :func:`held_out_runs` does this for one conversation over several hiding seeds, and
+:func:`group_quality` sums the figures over conversations the way issue 3's target states them
+(summed lift, most groups, share of the reference's clustered participants we cluster too);
+``benchmarks/group_quality.py`` and ``tests/clustering/test_group_quality.py`` both use them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.utils import check_random_state
 
+from clustering.opinion_groups import AnalysisResult, analyze
 from clustering.votes import VoteMatrix
 
-__all__ = ["HeldOut", "hide_votes", "log_loss", "lift"]
+__all__ = [
+    "HeldOut",
+    "hide_votes",
+    "log_loss",
+    "lift",
+    "HeldOutRun",
+    "held_out_runs",
+    "GroupQuality",
+    "group_quality",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,3 +104,102 @@ def log_loss(held: HeldOut, labels: NDArray[np.int64] | None) -> float:
 def lift(held: HeldOut, labels: NDArray[np.int64]) -> float:
     """``log_loss(no groups) − log_loss(labels)`` in nats per hidden vote."""
     return log_loss(held, None) - log_loss(held, labels)
+
+
+@dataclass(frozen=True, eq=False)
+class HeldOutRun:
+    """One seeded hide-and-refit: our groups and a reference labelling on the same hidden votes.
+
+    ``held`` is kept so that further labellings can be scored on exactly these hidden votes.
+    """
+
+    seed: int
+    held: HeldOut
+    result: AnalysisResult
+    lift_ours: float
+    lift_reference: float
+    clustered_reference: int  # participants the reference labelling clusters
+    clustered_both: int  # ... that our groups cluster too
+
+    @property
+    def labels(self) -> NDArray[np.int64]:
+        return np.asarray(self.result.participants.group)
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.result.counts["n_groups"])
+
+
+def held_out_runs(
+    votes: VoteMatrix,
+    reference: NDArray[np.int64],
+    seeds: Iterable[int],
+    *,
+    fraction: float = 0.1,
+    **params: Any,
+) -> list[HeldOutRun]:
+    """For each seed: hide ``fraction`` of the votes, find our groups on the rest and score them.
+
+    ``reference[i]`` is participant ``i``'s group in the labelling to compare with (e.g. the
+    groups Pol.is exported; -1 when not clustered); it is scored on the same hidden votes.
+    ``params`` go to :func:`clustering.opinion_groups.analyze` (``random_state`` is the seed).
+    """
+    reference = np.asarray(reference, dtype=np.int64)
+    runs = []
+    for seed in seeds:
+        held = hide_votes(votes, fraction, random_state=seed)
+        result = analyze(held.visible, random_state=seed, **params)
+        labels = np.asarray(result.participants.group)
+        runs.append(
+            HeldOutRun(
+                seed=int(seed),
+                held=held,
+                result=result,
+                lift_ours=lift(held, labels),
+                lift_reference=lift(held, reference),
+                clustered_reference=int((reference >= 0).sum()),
+                clustered_both=int(((labels >= 0) & (reference >= 0)).sum()),
+            )
+        )
+    return runs
+
+
+@dataclass(frozen=True)
+class GroupQuality:
+    """Issue 3's figures over several conversations (lifts in nats per hidden vote).
+
+    ``lift_ours``/``lift_reference``: the sum over conversations of each one's mean lift over the
+    seeds; ``max_groups``: the most groups we found in any run; ``coverage``: the share of the
+    reference's clustered participants that we cluster too (means over seeds, pooled over
+    conversations); ``seed_ratios``: per seed, our summed lift over the reference's.
+    """
+
+    lift_ours: float
+    lift_reference: float
+    max_groups: int
+    coverage: float
+    seed_ratios: tuple[float, ...]
+
+    @property
+    def ratio(self) -> float:
+        return self.lift_ours / self.lift_reference
+
+
+def group_quality(conversations: Sequence[Sequence[HeldOutRun]]) -> GroupQuality:
+    """Sum :func:`held_out_runs` of several conversations (all run with the same seeds)."""
+    if not conversations or not all(conversations):
+        raise ValueError("need at least one conversation, each with at least one run")
+    seeds = [r.seed for r in conversations[0]]
+    if any([r.seed for r in runs] != seeds for runs in conversations):
+        raise ValueError("every conversation must be run with the same seeds")
+    ours = np.array([[r.lift_ours for r in runs] for runs in conversations])
+    ref = np.array([[r.lift_reference for r in runs] for runs in conversations])
+    both = sum(float(np.mean([r.clustered_both for r in runs])) for runs in conversations)
+    clustered = sum(float(np.mean([r.clustered_reference for r in runs])) for runs in conversations)
+    return GroupQuality(
+        lift_ours=float(ours.mean(1).sum()),
+        lift_reference=float(ref.mean(1).sum()),
+        max_groups=max(r.n_groups for runs in conversations for r in runs),
+        coverage=both / clustered if clustered else float("nan"),
+        seed_ratios=tuple(float(x) for x in ours.sum(0) / ref.sum(0)),
+    )
