@@ -33,7 +33,7 @@ def register_extensions(app: Flask) -> None:
     from flask_babel import gettext
 
     from consult import i18n
-    from consult.accounts.models import User
+    from consult.accounts.services import session_user
     from consult.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -48,9 +48,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # Every request loads its account afresh: a role change applies at the next request, and a
+    # disabled account's sessions end there.
+    login_manager.user_loader(session_user)
 
     from consult.web import register_template_helpers
 
@@ -118,7 +118,7 @@ def register_security(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from consult.accounts.commands import create_user_command
+    from consult.accounts.commands import create_user_command, user_group
     from consult.analysis.commands import analyze_command
     from consult.consultations.commands import phase_group
     from consult.consultations.translation_commands import translate_group
@@ -128,6 +128,7 @@ def register_commands(app: Flask) -> None:
 
     for command in (
         create_user_command,
+        user_group,
         analyze_command,
         phase_group,
         translate_group,

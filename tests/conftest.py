@@ -108,6 +108,31 @@ def postgresql_url(tmp_path_factory) -> Iterator[str]:
     admin.dispose()
 
 
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """TEST_REDIS_URL (.ci/run: redis://127.0.0.1:6379/15), emptied before and after the test.
+
+    Only that database number is flushed, never the whole server. Tests using it are marked
+    ``redis``; they skip when TEST_REDIS_URL is not set or its server does not answer.
+    """
+    if not TEST_REDIS_URL:
+        pytest.skip("TEST_REDIS_URL is not set: Redis tests skipped (.ci/run sets it)")
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    except RedisError as exc:
+        pytest.skip(f"Redis at {TEST_REDIS_URL} unusable: {exc}")
+    yield TEST_REDIS_URL
+    client.flushdb()
+    client.close()
+
+
 TRIGGERS_OF_TABLE = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"
 
 

@@ -14,7 +14,7 @@ from consult.database import Base, utcnow
 
 
 class Role(enum.StrEnum):
-    ADMIN = "admin"  # everything, including accounts
+    ADMIN = "admin"  # everything the other roles can, and the audit log
     SUPPORT = "support"  # the Support Unit: moderation, analysis, responses, reports
     HOST = "host"  # community hosts: their own community conversations
     STEERING = "steering"  # the Steering Committee: read, review, sign off
@@ -31,11 +31,16 @@ class User(UserMixin, Base):
         Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session's user id (``get_id``): raising it ends every session signed in before.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: what the session stores
+        return f"{self.id}:{self.session_version}"
 
     @property
     def display_name(self) -> str:

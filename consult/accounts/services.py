@@ -1,4 +1,4 @@
-"""Creating accounts and checking credentials."""
+"""Creating and changing accounts, checking credentials, and loading the account of a session."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import re
 from functools import cache
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from consult.accounts.models import Role, User
 from consult.database import write_transaction
-from consult.errors import Conflict, InvalidInput
+from consult.errors import Conflict, InvalidInput, NotFound
 from consult.extensions import db
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -26,17 +27,86 @@ def create_user(email: str, password: str, role: Role | str, name: str = "") -> 
             _("the password needs at least %(min)d characters", min=MIN_PASSWORD),
             field="password",
         )
-    try:
-        role = Role(role)
-    except ValueError:
-        roles = ", ".join(r.value for r in Role)
-        raise InvalidInput(_("role must be one of %(roles)s", roles=roles), field="role") from None
+    role = _role(role)
     with write_transaction(db.session) as session:
         if session.scalar(User.by_email(email)) is not None:
             raise Conflict(_("an account for %(email)s already exists", email=email), field="email")
         user = User(email=email, name=name.strip(), role=role)
         user.set_password(password)
         session.add(user)
+    return user
+
+
+def _role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        roles = ", ".join(r.value for r in Role)
+        raise InvalidInput(_("role must be one of %(roles)s", roles=roles), field="role") from None
+
+
+def _account(session: Session, email: str) -> User:
+    user = session.scalar(User.by_email(email))
+    if user is None:
+        raise NotFound(_("there is no account for %(email)s", email=email.strip().lower()))
+    return user
+
+
+def set_role(email: str, role: Role | str) -> Role:
+    """Give the account another role (from its next request on); returns the role it had.
+
+    The change and its audit-log entry are written in one transaction; an unchanged role writes
+    neither."""
+    from consult.security.audit import record_in
+
+    role = _role(role)
+    with write_transaction(db.session) as session:
+        user = _account(session, email)
+        previous = user.role
+        if previous != role:
+            user.role = role
+            record_in(
+                session,
+                "accounts.set_role",
+                target=user.email,
+                details={"from": previous.value, "to": role.value},
+            )
+    return previous
+
+
+def set_active(email: str, active: bool) -> bool:
+    """Enable or disable the account; returns whether it was active.
+
+    A disabled account cannot sign in, and its sessions end: their version no longer matches
+    (``session_user``), so they stay ended when the account is enabled again. The change and its
+    audit-log entry are written in one transaction; an unchanged account writes neither."""
+    from consult.security.audit import record_in
+
+    with write_transaction(db.session) as session:
+        user = _account(session, email)
+        was_active = user.active
+        if was_active != active:
+            user.active = active
+            if not active:
+                user.session_version += 1
+            record_in(
+                session,
+                "accounts.enable" if active else "accounts.disable",
+                target=user.email,
+                details={"role": user.role.value},
+            )
+    return was_active
+
+
+def session_user(session_id: str) -> User | None:
+    """The account of a session (Flask-Login's user loader): its user id is "ID:VERSION"
+    (``User.get_id``). None for an unknown or disabled account, or an ended session."""
+    user_id, _sep, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
     return user
 
 

@@ -4,7 +4,9 @@ Web: every state-changing request (POST…) of a signed-in staff member and ever
 (report and map downloads) is recorded after it ran, with its outcome ("ok", or "refused" when
 the view answered an error or flashed one). Command line: every command except the read-only
 and server ones. Entries are inserted through their own connection, so a request's own
-transaction never carries them, and nothing in Consult updates or deletes them.
+transaction never carries them, and nothing in Consult updates or deletes them. Account changes
+(``consult user …``) are the exception: each writes its entry, with the value it replaced, in the
+change's own transaction (``record_in``), so neither is ever stored without the other.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import insert, inspect
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from consult.database import utcnow
 from consult.security.access import EXPORTS
@@ -25,7 +28,8 @@ from consult.security.models import AuditEntry
 
 # Requests that are not administrative actions.
 SKIP_ENDPOINTS = frozenset({"accounts.login", "accounts.logout", "i18n.set_language", "static"})
-# Commands that change nothing (or run servers): not recorded.
+# Commands that change nothing (or run servers), and the account commands (their services
+# record each change with it): not recorded here.
 SKIP_COMMANDS = frozenset(
     {
         "run",
@@ -38,6 +42,7 @@ SKIP_COMMANDS = frozenset(
         "report verify",
         "jobs list",
         "security audit",
+        "user",
     }
 )
 SECRET_FIELDS = ("csrf_token", "password", "token", "secret", "signature")
@@ -48,7 +53,7 @@ def _clip(value: str) -> str:
     return value if len(value) <= MAX_VALUE else value[: MAX_VALUE - 1] + "…"
 
 
-def record(
+def entry(
     action: str,
     *,
     target: str = "",
@@ -58,10 +63,8 @@ def record(
     actor_id: int | None = None,
     actor_role: str | None = None,
     channel: str | None = None,
-) -> None:
-    """Append one entry to the audit log (its own connection and transaction)."""
-    from consult.extensions import db
-
+) -> dict[str, Any]:
+    """One audit-log row: the signed-in staff member, or the command line's OS user, as actor."""
     if channel is None:
         channel = "web" if has_request_context() else "cli"
     if actor is None:
@@ -75,7 +78,7 @@ def record(
             actor = f"command line ({_os_user()})"
         else:
             actor = "anonymous"
-    row = {
+    return {
         "at": utcnow(),
         "actor_id": actor_id,
         "actor": actor[:300],
@@ -86,8 +89,20 @@ def record(
         "outcome": outcome,
         "details": details or {},
     }
+
+
+def record(action: str, **fields: Any) -> None:
+    """Append one entry to the audit log (its own connection and transaction)."""
+    from consult.extensions import db
+
     with db.engine.begin() as connection:
-        connection.execute(insert(AuditEntry), row)
+        connection.execute(insert(AuditEntry), entry(action, **fields))
+
+
+def record_in(db_session: Session, action: str, **fields: Any) -> None:
+    """Append one entry in the caller's transaction: written with the change it describes, or
+    not at all."""
+    db_session.execute(insert(AuditEntry), entry(action, **fields))
 
 
 def _os_user() -> str:

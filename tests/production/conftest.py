@@ -21,31 +21,12 @@ from consult.jobs import services
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSULT = str(Path(sys.executable).with_name("consult"))
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """TEST_REDIS_URL (.ci/run: redis://127.0.0.1:6379/15), that database flushed before/after."""
-    if not TEST_REDIS_URL:
-        pytest.skip("TEST_REDIS_URL is not set: Redis tests skipped (.ci/run sets it)")
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    client = Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.flushdb()
-    except RedisError as exc:
-        pytest.skip(f"Redis at {TEST_REDIS_URL} unusable: {exc}")
-    yield TEST_REDIS_URL
-    client.flushdb()
-    client.close()
 
 
 class PrivateRedis:

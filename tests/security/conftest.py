@@ -65,6 +65,28 @@ def login(client: FreshClient, email: str) -> None:
     assert response.status_code == 302, response.text
 
 
+@pytest.fixture
+def another_app(app):
+    """Factory: another app on ``app``'s database, built from the environment as it is then and
+    these config overrides (as a second web process would be); its connections closed at the end.
+
+    Its requests push its own app context, so nothing carries over between them."""
+    from consult.extensions import db
+    from tests.conftest import _make_app
+
+    made = []
+
+    def factory(**overrides):
+        made.append(_make_app(app.config["SQLALCHEMY_DATABASE_URI"], **overrides))
+        return made[-1]
+
+    yield factory
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()  # PostgreSQL warns about connections left open
+
+
 @pytest.fixture(scope="session")
 def world(tmp_path_factory, embedder):
     """The demo (phase 1 published, with the hostile texts in it) on its own SQLite database."""

@@ -3,8 +3,10 @@ carry e-mail addresses or tokens; nothing stores IP addresses or browser details
 
 from __future__ import annotations
 
+import csv
 import hashlib
 
+import pytest
 from sqlalchemy import inspect, select
 
 from consult.analysis.services import phase_votes
@@ -149,3 +151,54 @@ def test_nothing_stores_ip_addresses_or_user_agents(app):
     from consult.production.server import gunicorn_options
 
     assert gunicorn_options("127.0.0.1", 8000, 1, 1)["accesslog"] is None  # off unless asked
+
+
+def _export_ids(runner, tmp_path, name: str) -> dict[str, set[str]]:
+    """``consult export-polis demo 1``: the participant ids each of its files names."""
+    out = tmp_path / name
+    result = runner.invoke(args=["export-polis", "demo", "1", str(out)])
+    assert result.exit_code == 0, result.output
+
+    def column(file: str, header: str) -> set[str]:
+        with (out / file).open(encoding="utf-8") as fh:
+            return {row[header] for row in csv.DictReader(fh)} - {""}
+
+    return {
+        "participants": column("participants-votes.csv", "participant"),
+        "voters": column("votes.csv", "voter-id"),
+        "authors": column("comments.csv", "author-id"),
+    }
+
+
+@pytest.mark.model
+def test_deleting_a_participant_keeps_the_published_report_verifiable(
+    app, runner, embedder, tmp_path
+):
+    """After a published report, a participant deletes their data: ``consult report verify``
+    still passes (the report and its frozen record keep their aggregates) and the Pol.is
+    export no longer names them."""
+    from consult.analysis.services import recompute
+    from consult.security.privacy import delete_participant
+    from tests.reports.helpers import publish_demo
+
+    phase = publish_demo(embedder)
+    author = db.session.scalar(
+        select(Participant)
+        .join(Statement, Statement.author_id == Participant.id)
+        .join(Vote, Vote.participant_id == Participant.id)
+        .where(Statement.phase_id == phase.id)
+        .limit(1)
+    )
+    pid = str(author.id)
+    before = _export_ids(runner, tmp_path, "before")
+    assert all(pid in ids for ids in before.values())  # voted and wrote a statement
+
+    delete_participant(author)
+    recompute(phase)  # the analysis the deletion asks for
+    verified = runner.invoke(args=["report", "verify", "demo", "1"])
+    assert verified.exit_code == 0, verified.output
+    assert "ok   version 1: report figures" in verified.output and "FAIL" not in verified.output
+
+    after = _export_ids(runner, tmp_path, "after")
+    assert all(pid not in ids for ids in after.values())
+    assert after["participants"] == before["participants"] - {pid}

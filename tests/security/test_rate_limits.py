@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import _make_app, csrf_from
+from tests.conftest import csrf_from
 
 LIMITS = {
     "RATELIMIT_ENABLED": True,
@@ -20,15 +20,14 @@ LIMITS = {
 
 
 @pytest.fixture
-def limited(app):
+def limited(another_app):
     """The same database as ``app``, served by an app with small limits switched on."""
     from consult.extensions import db
 
-    limited_app = _make_app(app.config["SQLALCHEMY_DATABASE_URI"], **LIMITS)
+    limited_app = another_app(**LIMITS)
     with limited_app.app_context():
         yield limited_app
         db.session.remove()
-        db.engine.dispose()  # close this app's own connections (PostgreSQL warns otherwise)
 
 
 def test_limits_are_off_under_testing_unless_asked(app, client):
@@ -125,3 +124,33 @@ def test_login_lockout_per_account_then_per_address(limited, staff):
     db.session.rollback()  # read what the requests committed
     actions = [e.action for e in db.session.query(AuditEntry)]
     assert "accounts.lockout" in actions
+
+
+@pytest.mark.redis
+def test_two_processes_sharing_redis_count_together(
+    another_app, redis_url, monkeypatch, make_phase, staff
+):
+    """Two apps (two web processes) on CONSULT_RATELIMIT_STORAGE count every limit together:
+    new participants per address, votes per participant, and failed sign-ins per account."""
+    monkeypatch.setenv("CONSULT_RATELIMIT_STORAGE", redis_url)
+    shared = {k: v for k, v in LIMITS.items() if k != "RATELIMIT_STORAGE_URI"}
+    first, second = (another_app(**shared).test_client() for _ in range(2))
+    answers = [c.post("/api/v1/participants", json={}) for c in (first, second, first)]
+    assert [a.status_code for a in answers] == [201, 201, 201]
+    for client in (second, first):  # 3 per minute from this address, whichever process
+        assert client.post("/api/v1/participants", json={}).status_code == 429
+
+    phase = make_phase(3)
+    auth = {"Authorization": f"Bearer {answers[0].json['token']}"}
+    url = f"/api/v1/phases/{phase.id}/votes"
+    votes = [
+        client.post(url, json={"statement_id": s.id, "vote": "agree"}, headers=auth)
+        for client, s in zip((first, second, first), phase.statements, strict=True)
+    ]
+    assert [v.status_code for v in votes] == [200, 200, 429]  # 2 per minute per participant
+
+    user = staff.create("support")
+    for client, expected in ((first, 401), (second, 401), (first, 429), (second, 429)):
+        csrf = csrf_from(client.get("/login").text)
+        data = {"email": user.email, "password": "wrong password!", "csrf_token": csrf}
+        assert client.post("/login", data=data).status_code == expected  # 3 failures lock
