@@ -22,6 +22,7 @@ from consult.analysis.models import AnalysisSnapshot
 from consult.consultations.models import Phase
 from consult.database import utcnow, write_transaction
 from consult.extensions import db
+from consult.participation import routing
 from consult.participation.models import Moderation, Statement, Vote
 from consult.security.models import Quarantine
 
@@ -160,6 +161,7 @@ def recompute(phase: Phase, *, force: bool = False) -> RecomputeOutcome:
     )
     with write_transaction(db.session) as session:
         session.add(snapshot)
+    routing.forget(phase.id)
     return RecomputeOutcome(snapshot, True, "new analysis stored")
 
 

@@ -162,12 +162,11 @@ def get_phase(phase_id: int):
 def next_statement(phase_id: int):
     phase = _public_phase(phase_id)
     participation.require_open(phase)
-    statement = participation.next_statement(
+    statement, progress = participation.next_card(
         phase, g.participant, priorities=phase_priorities(phase.id)
     )
     if statement is None:
         return "", 204
-    progress = participation.progress(phase, g.participant)
     return jsonify(
         {
             "statement": statement_json(statement),

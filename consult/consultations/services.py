@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from consult.consultations.models import PHASE_TRANSITIONS, Consultation, Phase, PhaseState
 from consult.database import write_transaction
@@ -39,6 +39,7 @@ def get_phase(slug: str, position: int) -> Phase:
     phase = db.session.scalar(
         select(Phase)
         .join(Consultation)
+        .options(contains_eager(Phase.consultation))  # pages use it: no second query for it
         .where(Consultation.slug == slug, Phase.position == position)
     )
     if phase is None:

@@ -320,26 +320,23 @@ class Progress:
         return max(self.total - self.voted, 0)
 
 
+def _shown_statements(phase: Phase, participant: Participant | None) -> list[tuple[int, bool]]:
+    """(id, voted on by the participant) of every statement shown in the phase, in id order."""
+    if participant is None:
+        query = select(Statement.id, false())
+    else:
+        voted = Vote.statement_id.is_not(None)
+        query = select(Statement.id, voted).outerjoin(
+            Vote, and_(Vote.statement_id == Statement.id, Vote.participant_id == participant.id)
+        )
+    query = query.where(Statement.phase_id == phase.id, visible_condition(phase))
+    return [(id_, bool(voted)) for id_, voted in db.session.execute(query.order_by(Statement.id))]
+
+
 def progress(phase: Phase, participant: Participant | None) -> Progress:
     """How many of the statements shown in this phase the participant has voted on."""
-    total = db.session.scalar(
-        select(func.count())
-        .select_from(Statement)
-        .where(Statement.phase_id == phase.id, visible_condition(phase))
-    )
-    voted = 0
-    if participant is not None:
-        voted = db.session.scalar(
-            select(func.count())
-            .select_from(Vote)
-            .join(Statement, Statement.id == Vote.statement_id)
-            .where(
-                Vote.participant_id == participant.id,
-                Statement.phase_id == phase.id,
-                visible_condition(phase),
-            )
-        )
-    return Progress(voted=voted or 0, total=total or 0)
+    shown = _shown_statements(phase, participant)
+    return Progress(voted=sum(voted for _id, voted in shown), total=len(shown))
 
 
 def next_statement(
@@ -355,31 +352,61 @@ def next_statement(
     ties. With one, a statement is drawn at random weighted by its Pol.is priority; statements
     newer than the analysis get the priority of a statement nobody has voted on yet.
     """
+    return next_card(phase, participant, priorities=priorities, rng=rng)[0]
+
+
+def next_card(
+    phase: Phase,
+    participant: Participant | None,
+    *,
+    priorities: dict[int, float] | None = None,
+    rng: random.Random | None = None,
+) -> tuple[Statement | None, Progress]:
+    """The next statement to show (as ``next_statement``) and the participant's progress.
+
+    Two small queries: the ids of the statements shown, each with whether the participant voted
+    on it (which gives the progress and the candidates), then the statement chosen (none when
+    nothing is left to vote on).
+    """
+    shown = _shown_statements(phase, participant)
+    done = Progress(voted=sum(voted for _id, voted in shown), total=len(shown))
+    candidates = [id_ for id_, voted in shown if not voted]
+    if not candidates:
+        return None, done
+    if priorities is None:
+        return _least_voted(phase, participant), done
+    while candidates:
+        weights = [priorities.get(id_, UNSEEN_PRIORITY) for id_ in candidates]
+        if sum(weights) <= 0:
+            chosen = candidates[0]
+        else:
+            chosen = (rng or random).choices(candidates, weights=weights, k=1)[0]
+        statement = db.session.get(Statement, chosen)
+        if statement is not None:
+            return statement, done
+        candidates.remove(chosen)  # deleted since the first query
+    return None, done
+
+
+def _least_voted(phase: Phase, participant: Participant | None) -> Statement | None:
+    """The shown statement with the fewest votes that the participant has not voted on."""
     query = select(Statement).where(Statement.phase_id == phase.id, visible_condition(phase))
     if participant is not None:
         voted = select(Vote.statement_id).where(Vote.participant_id == participant.id)
         query = query.where(Statement.id.not_in(voted))
-    if priorities is None:
-        counts = (
-            select(Vote.statement_id, func.count().label("n"))
-            .join(Statement, Statement.id == Vote.statement_id)
-            .where(Statement.phase_id == phase.id)
-            .group_by(Vote.statement_id)
-            .subquery()
-        )
-        query = (
-            query.outerjoin(counts, counts.c.statement_id == Statement.id)
-            .order_by(func.coalesce(counts.c.n, 0), Statement.id)
-            .limit(1)
-        )
-        return db.session.scalar(query)
-    candidates = list(db.session.scalars(query))
-    if not candidates:
-        return None
-    weights = [priorities.get(s.id, UNSEEN_PRIORITY) for s in candidates]
-    if sum(weights) <= 0:
-        return candidates[0]
-    return (rng or random).choices(candidates, weights=weights, k=1)[0]
+    counts = (
+        select(Vote.statement_id, func.count().label("n"))
+        .join(Statement, Statement.id == Vote.statement_id)
+        .where(Statement.phase_id == phase.id)
+        .group_by(Vote.statement_id)
+        .subquery()
+    )
+    query = (
+        query.outerjoin(counts, counts.c.statement_id == Statement.id)
+        .order_by(func.coalesce(counts.c.n, 0), Statement.id)
+        .limit(1)
+    )
+    return db.session.scalar(query)
 
 
 # Pol.is priority of a statement with no votes and no extremity: ((1 - 1/2) * 1 * 1/2 * 9) ** 2.

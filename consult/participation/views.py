@@ -45,11 +45,12 @@ def _is_htmx() -> bool:
 
 def _card_context(phase, *, message: str | None = None, error: str | None = None) -> dict:
     participant = current_participant()
-    statement = None
     if phase.accepts_input():
-        statement = services.next_statement(
+        statement, progress = services.next_card(
             phase, participant, priorities=phase_priorities(phase.id)
         )
+    else:
+        statement, progress = None, services.progress(phase, participant)
     shown = None
     if statement is not None:
         shown = shown_statement(statement, current_language(), phase.consultation.default_language)
@@ -58,7 +59,7 @@ def _card_context(phase, *, message: str | None = None, error: str | None = None
         "consultation": phase.consultation,
         "statement": statement,
         "shown": shown,
-        "progress": services.progress(phase, participant),
+        "progress": progress,
         "message": message,
         "error": error,
     }

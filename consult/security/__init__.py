@@ -16,7 +16,6 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, access.enforce)
     headers.init_app(app)
     limits.init_app(app)
-    limits.register_errorhandler(app)
     audit.init_app(app)
 
     @app.context_processor

@@ -1,10 +1,13 @@
-"""Abuse limits (Flask-Limiter): participant creation, votes, statements, sign-in; login lockout.
+"""Abuse limits: participant creation, votes, statements, sign-in; login lockout.
 
-One limiter per app (kept in ``app.extensions["consult_limiter"]``): its settings and counters
-belong to that app, so test apps with and without limits never share counts. Counters live in
-Redis when ``REDIS_URL`` (or ``CONSULT_RATELIMIT_STORAGE``) is set, so limits hold across web
-processes; in memory otherwise. Limits are attached here to the views of other packages, so the
-whole policy reads in one place (``LIMITS``).
+Each limited endpoint counts its POSTs in sliding-window counters (the ``limits`` library's
+storage and algorithm): in Redis when ``REDIS_URL`` (or ``CONSULT_RATELIMIT_STORAGE``) is set, so
+limits hold across web processes; in memory otherwise. The limit strings are parsed once, when
+the app is built; on Redis all the counters of a request are checked and counted in one round
+trip (``HIT_IN_ORDER``), so a vote costs one round trip whatever the number of its limits.
+Limits are attached here to the views of other packages, so the whole policy reads in one place
+(``LIMITS``). One limiter per app (``app.extensions["consult_limiter"]``): its settings and
+counters belong to that app, so test apps with and without limits never share counts.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_limiter import Limiter, RateLimitExceeded
-from limits import parse_many
+from limits import RateLimitItem, parse_many
+from limits.storage import RedisClusterStorage, RedisStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 
 from consult.participation.identity import COOKIE_NAME
 
@@ -114,59 +120,157 @@ LIMITS: dict[str, tuple[LimitSpec, ...]] = {
     "accounts.login": (LOGIN,),
 }
 
+# Sliding-window counters of several limits in one round trip. They are taken in order and the
+# first that is full stops the loop: later ones do not count a refused request (a participant
+# hammering past their own limit does not use up their network's). KEYS holds the previous and
+# the current window's key of each limit, ARGV its amount and window length in seconds; returns
+# 0 when every counter took the request, else the 1-based number of the limit that refused it.
+# The counters are those of the ``limits`` library's Redis storage (same keys, same expiry
+# scheme: the current window's key lives two windows and, once less than one is left, becomes
+# the previous window's key), so its strategy reads them for the Retry-After of a refusal.
+HIT_IN_ORDER = """
+for i = 1, #ARGV / 2 do
+  local previous, current = KEYS[2 * i - 1], KEYS[2 * i]
+  local amount = tonumber(ARGV[2 * i - 1])
+  local window = tonumber(ARGV[2 * i]) * 1000
+  local current_ttl = redis.call('pttl', current)
+  if current_ttl > 0 and current_ttl < window then
+    redis.call('rename', current, previous)
+    redis.call('set', current, 0, 'PX', current_ttl + window)
+  end
+  local previous_count = tonumber(redis.call('get', previous)) or 0
+  local previous_ttl = math.max(redis.call('pttl', previous), 0)
+  local current_count = tonumber(redis.call('get', current)) or 0
+  if math.floor(previous_count * previous_ttl / window) + current_count + 1 > amount then
+    return i
+  end
+  if redis.call('exists', current) == 1 then
+    redis.call('incr', current)
+  else
+    redis.call('set', current, 1, 'PX', window * 2)
+  end
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One limit of an endpoint, parsed: how many per window, counted per whom, in which scope."""
+
+    item: RateLimitItem
+    key: Callable[[], str]  # client_ip or participant_key
+    scope: str  # the shared scope, or the endpoint
+    message: str
+    only_new: bool
+
+
+class Limiter:
+    """The app's abuse limits: rules parsed once, counters in Redis or in memory.
+
+    A storage that fails (Redis down) lets requests through and logs it, rather than failing
+    them.
+    """
+
+    def __init__(self, app: Flask):
+        config = app.config
+        self.enabled = bool(config["RATELIMIT_ENABLED"])
+        self.prefix = config["RATELIMIT_KEY_PREFIX"]
+        self.storage = self.counters = self.lockouts = self._script = None
+        if not self.enabled:
+            return
+        self.storage = storage_from_string(config["RATELIMIT_STORAGE_URI"])
+        self.counters = SlidingWindowCounterRateLimiter(self.storage)
+        self.lockouts = MovingWindowRateLimiter(self.storage)  # exact reset times for lockouts
+        # A cluster spreads the keys of different limits over nodes: one script cannot reach them.
+        if isinstance(self.storage, RedisStorage) and not isinstance(
+            self.storage, RedisClusterStorage
+        ):
+            self._script = self.storage.get_connection().register_script(HIT_IN_ORDER)
+
+    def rules(self, app: Flask, endpoint: str, specs: tuple[LimitSpec, ...]) -> tuple[Rule, ...]:
+        """The endpoint's limits, shortest windows first (the order they are counted in)."""
+        rules = [
+            Rule(
+                item,
+                client_ip if spec.key == "ip" else participant_key,
+                spec.shared_scope or endpoint,
+                spec.message,
+                spec.only_new,
+            )
+            for spec in specs
+            for item in parse_many(app.config[spec.setting])
+        ]
+        return tuple(sorted(rules, key=lambda rule: rule.item.GRANULARITY.seconds))
+
+    def check(self, rules: tuple[Rule, ...]):
+        """Count this request under each rule; the 429 answer if one refuses it, else None."""
+        new = any(rule.only_new for rule in rules) and not _has_participant()
+        counted = [
+            (rule, (self.prefix, rule.key(), rule.scope))
+            for rule in rules
+            if new or not rule.only_new
+        ]
+        try:
+            refused = self._hit([(rule.item, ids) for rule, ids in counted])
+        except Exception:
+            current_app.logger.exception("rate limit storage unreachable: request not limited")
+            return None
+        if refused is None:
+            return None
+        rule, ids = counted[refused]
+        return too_many(_(rule.message), self._retry_after(rule.item, ids))
+
+    def _hit(self, counts: list[tuple[RateLimitItem, tuple[str, ...]]]) -> int | None:
+        """Count one hit on each counter in order, up to the first that is full: its index."""
+        if self._script is None:
+            for index, (item, ids) in enumerate(counts):
+                if not self.counters.hit(item, *ids):
+                    return index
+            return None
+        keys: list[str] = []
+        args: list[int] = []
+        for item, ids in counts:
+            current = f"{self.storage.key_prefix}:{{{item.key_for(*ids)}}}"
+            keys += [current + "/-1", current]
+            args += [item.amount, item.get_expiry()]
+        refused = int(self._script(keys=keys, args=args))
+        return refused - 1 if refused else None
+
+    def _retry_after(self, item: RateLimitItem, ids: tuple[str, ...]) -> int:
+        """Seconds until the counter that refused a request lets one through again."""
+        seconds = 60  # storage unreachable: a minute is a safe answer
+        try:
+            free_at = int(self.counters.get_window_stats(item, *ids).reset_time + 1)
+            seconds = math.ceil(free_at - time.time())
+        except Exception:
+            current_app.logger.warning("could not read the rate limit's reset time")
+        return max(int(seconds), 1)
+
 
 def init_app(app: Flask) -> Limiter:
-    limiter = Limiter(key_func=client_ip, storage_uri=app.config["RATELIMIT_STORAGE_URI"])
-    limiter.init_app(app)
+    limiter = Limiter(app)
     app.extensions["consult_limiter"] = limiter
     if not limiter.enabled:
         return limiter
     for endpoint, specs in LIMITS.items():
         view = app.view_functions.get(endpoint)
-        if view is None:
-            continue
-        for spec in specs:
-            view = _decorate(limiter, app, spec, endpoint)(view)
-        app.view_functions[endpoint] = view
+        if view is not None:
+            rules = limiter.rules(app, endpoint, specs)
+            app.view_functions[endpoint] = _limited(view, limiter, rules)
     return limiter
 
 
-def _decorate(limiter: Limiter, app: Flask, spec: LimitSpec, endpoint: str):
-    value = app.config[spec.setting]
-    key = client_ip if spec.key == "ip" else participant_key
-    message = _message_for(spec.message)
-    exempt = _has_participant if spec.only_new else None
-    scope = spec.shared_scope
-    if scope:
-        return limiter.shared_limit(
-            value,
-            scope=scope,
-            key_func=key,
-            methods=["POST"],
-            error_message=message,
-            exempt_when=exempt,
-        )
-    return limiter.limit(
-        value, key_func=key, methods=["POST"], error_message=message, exempt_when=exempt
-    )
+def _limited(view, limiter: Limiter, rules: tuple[Rule, ...]):
+    @wraps(view)
+    def limited_view(*args, **kwargs):
+        if request.method == "POST":
+            refused = limiter.check(rules)
+            if refused is not None:
+                return refused
+        return view(*args, **kwargs)
 
-
-def _message_for(msgid: str):
-    return lambda: _(msgid)
-
-
-def retry_after_seconds() -> int:
-    """Seconds until the limit that refused this request lets a request through again."""
-    limiter: Limiter | None = current_app.extensions.get("consult_limiter")
-    seconds = 60
-    if limiter is not None:
-        try:
-            limit = limiter.current_limit
-            if limit is not None:
-                seconds = math.ceil(limit.reset_at - time.time())
-        except Exception:  # storage unreachable: a minute is a safe answer
-            current_app.logger.warning("could not read the rate limit's reset time")
-    return max(int(seconds), 1)
+    return limited_view
 
 
 def wait_phrase(seconds: int) -> str:
@@ -195,14 +299,6 @@ def too_many(message: str, seconds: int, detail: dict | None = None):
     return page, 429, headers
 
 
-def register_errorhandler(app: Flask) -> None:
-    @app.errorhandler(RateLimitExceeded)
-    def rate_limited(exc: RateLimitExceeded):
-        g.rate_limited = True
-        message = exc.description or _("Too many requests in a short time.")
-        return too_many(message, retry_after_seconds())
-
-
 # --- login lockout ----------------------------------------------------------------------------
 
 
@@ -228,18 +324,12 @@ def _lock_items(app: Flask):
     return account[0], address[0]
 
 
-def _strategy():
+def _strategy() -> MovingWindowRateLimiter | None:
     """A moving window over the limiter's storage: exact counts and reset times for lockouts."""
     limiter: Limiter | None = current_app.extensions.get("consult_limiter")
     if limiter is None or not limiter.enabled:
         return None
-    strategy = current_app.extensions.get("consult_lockout")
-    if strategy is None:
-        from limits.strategies import MovingWindowRateLimiter
-
-        strategy = MovingWindowRateLimiter(limiter.storage)
-        current_app.extensions["consult_lockout"] = strategy
-    return strategy
+    return limiter.lockouts
 
 
 def _account_key(email: str) -> str:

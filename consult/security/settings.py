@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-# Limits are "N per period" strings (Flask-Limiter syntax); several are separated by ";".
+# Limits are "N per period" strings (as in Flask-Limiter); several are separated by ";".
 DEFAULT_LIMITS = {
     # New anonymous participants per IP address (API and first vote/statement of a browser).
     # Generous: a community event may bring a room of people through one network address.
@@ -89,11 +89,6 @@ def configure(app: Flask) -> None:
     storage = os.environ.get("CONSULT_RATELIMIT_STORAGE") or config.get("REDIS_URL")
     config.setdefault("RATELIMIT_STORAGE_URI", storage or "memory://")
     config.setdefault("RATELIMIT_KEY_PREFIX", "consult-limits")
-    config.setdefault("RATELIMIT_STRATEGY", "sliding-window-counter")
-    # Retry-After is set by our 429 handler (limits.too_many); no X-RateLimit-* on every answer.
-    config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    # A limiter whose Redis is down lets requests through (logged) rather than failing them.
-    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     # HTTPS in production: cookies are Secure and browsers are told to use HTTPS only (HSTS).
     secure = bool(config.get("SESSION_COOKIE_SECURE"))
     config.setdefault("CONSULT_HSTS", _flag("CONSULT_HSTS", secure))

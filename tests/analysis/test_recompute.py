@@ -81,6 +81,19 @@ def test_routing_uses_priorities_of_latest_snapshot(make_phase):
     assert priorities == {int(k): v for k, v in snapshot.priorities.items()}
 
 
+def test_routing_sees_another_process_snapshot_within_its_recheck_time(make_phase, monkeypatch):
+    from consult.participation import routing
+
+    phase = make_phase(6)
+    _planted_votes(phase, n_per_group=10)
+    assert phase_priorities(phase.id) is None  # no analysis yet: remembered a few seconds
+    monkeypatch.setattr(routing, "forget", lambda phase_id: None)  # as if a worker computed it
+    snapshot = recompute(phase).snapshot
+    assert phase_priorities(phase.id) is None  # no query for it before RECHECK_SECONDS
+    monkeypatch.setattr(routing, "RECHECK_SECONDS", 0.0)
+    assert phase_priorities(phase.id) == {int(k): v for k, v in snapshot.priorities.items()}
+
+
 def test_job_runs_recompute_and_results_page_shows_groups(client, make_phase):
     phase = make_phase(10)
     _planted_votes(phase)
