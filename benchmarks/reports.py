@@ -87,6 +87,7 @@ def _record(n_participants: int, n_statements: int, n_votes: int):
             "inputs_hash": "",
             "created_at": None,
             "result": result.to_dict(),
+            "columns": {"all_statement_ids": statement_ids, "moderated_out": [], "meta": []},
         },
         "themes": {"run_id": 1, "created_at": None, "model": "none", "result": {}},
         "closed_at": "2026-02-01T00:00:00Z",
