@@ -45,24 +45,17 @@ def line(label: str, value: str) -> None:
 
 
 def read_pairs(path: Path = PAIRS) -> list[dict[str, str]]:
-    """Rows id, topic, en, fr. A row with one field too many (an unquoted comma in the English
-    text) is read with the extra field joined back into the English text, and reported."""
-    rows = []
+    """Rows id, topic, en, fr; a row with another number of fields stops the run, naming it."""
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         header = next(reader)
-        if header[:4] != ["id", "topic", "en", "fr"]:
+        if header != ["id", "topic", "en", "fr"]:
             raise SystemExit(f"{path}: expected the columns id,topic,en,fr, found {header}")
+        rows = []
         for number, fields in enumerate(reader, start=2):
-            if len(fields) < 4:
+            if len(fields) != 4:
                 raise SystemExit(f"{path} (line {number}): {len(fields)} fields, expected 4")
-            if len(fields) > 4:
-                line(
-                    f"note: {path.name} line {number} has {len(fields)} fields",
-                    "unquoted comma in the English text; fields 3..n-1 joined",
-                )
-            en, fr = ",".join(fields[2:-1]), fields[-1]
-            rows.append({"id": fields[0], "topic": fields[1], "en": en.strip(), "fr": fr.strip()})
+            rows.append(dict(zip(header, (field.strip() for field in fields), strict=True)))
     return rows
 
 
