@@ -332,8 +332,13 @@ def _strategy() -> MovingWindowRateLimiter | None:
     return limiter.lockouts
 
 
-def _account_key(email: str) -> str:
-    return "login-fail:" + hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
+def _account_key(email: str) -> tuple[str, str]:
+    digest = hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
+    return (current_app.config["RATELIMIT_KEY_PREFIX"], "login-fail:" + digest)
+
+
+def _address_key() -> tuple[str, str]:
+    return (current_app.config["RATELIMIT_KEY_PREFIX"], "login-fail-ip:" + client_ip())
 
 
 def login_locked(email: str) -> Lockout | None:
@@ -344,12 +349,12 @@ def login_locked(email: str) -> Lockout | None:
     account, address = _lock_items(current_app)
     checks = (
         (account, _account_key(email), "account"),
-        (address, "login-fail-ip:" + client_ip(), "address"),
+        (address, _address_key(), "address"),
     )
     try:
         for item, key, scope in checks:
-            if not strategy.test(item, key):
-                reset = strategy.get_window_stats(item, key).reset_time
+            if not strategy.test(item, *key):
+                reset = strategy.get_window_stats(item, *key).reset_time
                 return Lockout(max(math.ceil(reset - time.time()), 1), scope)
     except Exception:
         current_app.logger.exception("login lockout storage unreachable: not enforced")
@@ -363,8 +368,8 @@ def login_failed(email: str) -> Lockout | None:
         return None
     account, address = _lock_items(current_app)
     try:
-        strategy.hit(account, _account_key(email))
-        strategy.hit(address, "login-fail-ip:" + client_ip())
+        strategy.hit(account, *_account_key(email))
+        strategy.hit(address, *_address_key())
     except Exception:
         current_app.logger.exception("login lockout storage unreachable: not counted")
         return None
@@ -378,6 +383,6 @@ def login_succeeded(email: str) -> None:
         return
     account, _address = _lock_items(current_app)
     try:
-        strategy.clear(account, _account_key(email))
+        strategy.clear(account, *_account_key(email))
     except Exception:
         current_app.logger.exception("login lockout storage unreachable: not cleared")

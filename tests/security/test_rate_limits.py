@@ -154,3 +154,9 @@ def test_two_processes_sharing_redis_count_together(
         csrf = csrf_from(client.get("/login").text)
         data = {"email": user.email, "password": "wrong password!", "csrf_token": csrf}
         assert client.post("/login", data=data).status_code == expected  # 3 failures lock
+
+    # A deployment with its own key prefix on the same Redis counts apart: not locked there.
+    elsewhere = another_app(**shared, RATELIMIT_KEY_PREFIX="other-deployment").test_client()
+    csrf = csrf_from(elsewhere.get("/login").text)
+    data = {"email": user.email, "password": "wrong password!", "csrf_token": csrf}
+    assert elsewhere.post("/login", data=data).status_code == 401
