@@ -101,6 +101,9 @@ def register_blueprints(app: Flask) -> None:
     from consult.jobs.views import bp as jobs
 
     app.register_blueprint(jobs)
+    from consult.accounts.admin import bp as account_admin
+
+    app.register_blueprint(account_admin)
     app.after_request(set_participant_cookie)
 
 

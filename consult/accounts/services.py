@@ -6,6 +6,7 @@ import re
 from functools import cache
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -52,10 +53,25 @@ def _account(session: Session, email: str) -> User:
     return user
 
 
-def set_role(email: str, role: Role | str) -> Role:
+def all_accounts() -> list[User]:
+    """Every staff account, admins first, then by e-mail address."""
+    order = [Role.ADMIN, Role.SUPPORT, Role.STEERING, Role.HOST]
+    accounts = db.session.scalars(select(User).order_by(User.email))
+    return sorted(accounts, key=lambda u: order.index(u.role))
+
+
+def _refuse_own(actor: User | None, user: User, message: str) -> None:
+    """The web page's rule: an admin never demotes or disables their own account, so the admin
+    doing it is always left (the command line has no account, so no ``actor``)."""
+    if actor is not None and actor.id == user.id:
+        raise Conflict(message)
+
+
+def set_role(email: str, role: Role | str, *, actor: User | None = None) -> Role:
     """Give the account another role (from its next request on); returns the role it had.
 
-    The change and its audit-log entry are written in one transaction; an unchanged role writes
+    ``actor`` (the signed-in admin, from the web page) may not change their own role. The
+    change and its audit-log entry are written in one transaction; an unchanged role writes
     neither."""
     from consult.security.audit import record_in
 
@@ -64,6 +80,14 @@ def set_role(email: str, role: Role | str) -> Role:
         user = _account(session, email)
         previous = user.role
         if previous != role:
+            _refuse_own(
+                actor,
+                user,
+                _(
+                    "You cannot change the role of your own account: another admin has to, "
+                    "so there is always an admin left."
+                ),
+            )
             user.role = role
             record_in(
                 session,
@@ -74,8 +98,9 @@ def set_role(email: str, role: Role | str) -> Role:
     return previous
 
 
-def set_active(email: str, active: bool) -> bool:
-    """Enable or disable the account; returns whether it was active.
+def set_active(email: str, active: bool, *, actor: User | None = None) -> bool:
+    """Enable or disable the account; returns whether it was active. ``actor`` (the signed-in
+    admin, from the web page) may not disable their own account.
 
     A disabled account cannot sign in, and its sessions end: their version no longer matches
     (``session_user``), so they stay ended when the account is enabled again. The change and its
@@ -86,6 +111,15 @@ def set_active(email: str, active: bool) -> bool:
         user = _account(session, email)
         was_active = user.active
         if was_active != active:
+            if not active:
+                _refuse_own(
+                    actor,
+                    user,
+                    _(
+                        "You cannot disable your own account: another admin has to, "
+                        "so there is always an admin left."
+                    ),
+                )
             user.active = active
             if not active:
                 user.session_version += 1

@@ -173,6 +173,10 @@ ACCESS: dict[str, Access] = {
     "jobs.index": _a(*SUPPORT_ONLY),
     "jobs.retry": _a(*SUPPORT_ONLY),
     "security.audit_log": _a(ADMIN),
+    "account_admin.index GET": _a(ADMIN),
+    "account_admin.index POST": _a(ADMIN, rule="creates a staff account (services.create_user)"),
+    "account_admin.set_role": _a(ADMIN, rule="not the admin's own account"),
+    "account_admin.set_active": _a(ADMIN, rule="the admin's own account cannot be disabled"),
 }
 
 # Routes whose GET hands out data in bulk to staff: recorded in the audit log as exports.

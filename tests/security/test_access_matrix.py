@@ -16,6 +16,11 @@ LOGIN_REDIRECT = re.compile(r"^/login(\?|$)")
 
 
 def _samples(world) -> dict[str, object]:
+    from consult.accounts.models import User
+    from consult.extensions import db
+
+    # The second host's account: the admin walk posts empty forms to it, which change nothing.
+    other_host = db.session.scalar(User.by_email("host2@world.example"))
     return {
         "slug": "demo",
         "position": 1,
@@ -31,6 +36,7 @@ def _samples(world) -> dict[str, object]:
         "fmt": "json",
         "code": "fr",
         "filename": "consult.css",
+        "user_id": other_host.id,
     }
 
 
