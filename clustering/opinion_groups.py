@@ -1214,6 +1214,7 @@ class OpinionGroups:
                 sample_size=1000,
                 min_share=0.05,
                 n_starts=1,
+                select="held_out",
                 random_state=seed,
             )
         return res if res.k >= 2 else None

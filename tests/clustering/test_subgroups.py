@@ -4,7 +4,12 @@ Everyone in group A agrees with the "top" statements that group B rejects (and t
 Inside A, subgroup A1 agrees with A's "inner" statements that A2 rejects, while B is split at
 random on them; inside B likewise. Subgroups must be found inside the right group, with the
 planted membership, and be set apart (their representative statements) by their group's inner
-statements.
+statements. With the planted groups given (so that only the subgroup step is tested, free to
+choose 1 to 5 subgroups), every such group must split into exactly its two planted subgroups,
+and the groups of ``planted_conversation`` (no structure inside a group) must not split at all.
+Scoring the number of subgroups on the votes the partition was fitted to (before subgroups were
+judged on held-out votes) cut a group of 1 of these 10 nested conversations into 3 pieces and split
+a group in 6 of the 10 unstructured ones into 2 to 5.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from numpy.typing import NDArray
 from sklearn.metrics import adjusted_rand_score
 
 from clustering.opinion_groups import AnalysisResult, analyze
+from clustering.planted import planted_conversation
 from clustering.votes import VoteMatrix
 
 AGREE = (0.85, 0.075, 0.075)  # (agree, disagree, pass)
@@ -98,3 +104,28 @@ def test_subgroups_of_given_groups_never_mix_planted_subgroups(random_state):
         purity = np.bincount(planted.subgroup[members]).max() / members.sum()
         assert purity >= 0.95, f"subgroup {s.parent_id}.{s.id} mixes planted subgroups"
     assert (np.asarray(result.participants.subgroup) >= 0).all()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_each_nested_group_splits_into_exactly_its_two_planted_subgroups(seed):
+    planted = nested(seed=seed)
+    given = dict(enumerate(planted.group.tolist()))
+    result = analyze(planted.votes, fixed_groups=given, random_state=seed)
+    group = np.asarray(result.participants.group)
+    subgroup = np.asarray(result.participants.subgroup)
+    for parent in (0, 1):
+        sizes = sorted(s.size for s in result.subgroups if s.parent_id == parent)
+        assert len(sizes) == 2, f"group {parent} split into {sizes}"
+        members = group == parent
+        assert adjusted_rand_score(planted.subgroup[members], subgroup[members]) >= 0.9
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_groups_without_internal_structure_are_not_split(seed):
+    pc = planted_conversation(seed=seed)
+    votes = VoteMatrix.from_votes(pc.participant_ids, pc.statement_ids, pc.values)
+    given = dict(enumerate(pc.planted_group.tolist()))
+    result = analyze(votes, fixed_groups=given, random_state=seed)
+    assert result.counts["n_groups"] == 3
+    assert [(s.parent_id, s.size) for s in result.subgroups] == []
+    assert (np.asarray(result.participants.subgroup) == -1).all()
