@@ -4,9 +4,10 @@ Web: every state-changing request (POST…) of a signed-in staff member and ever
 (report and map downloads) is recorded after it ran, with its outcome ("ok", or "refused" when
 the view answered an error or flashed one). Command line: every command except the read-only
 and server ones. Entries are inserted through their own connection, so a request's own
-transaction never carries them, and nothing in Consult updates or deletes them. Account changes
-(``consult user …``) are the exception: each writes its entry, with the value it replaced, in the
-change's own transaction (``record_in``), so neither is ever stored without the other.
+transaction never carries them, and nothing in Consult updates or deletes them. Role changes and
+disabling or enabling an account (``consult user …`` or ``/admin/accounts``) also write an entry
+of their own, with the value they replaced, in the change's own transaction (``record_in``), so
+neither is ever stored without the other.
 """
 
 from __future__ import annotations
