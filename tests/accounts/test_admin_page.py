@@ -65,6 +65,15 @@ def test_non_admins_get_403_on_every_accounts_route(app, role):
     assert db.session.scalar(select(User).where(User.email == "x@test.example")) is None
 
 
+def _signed_in_elsewhere(app, user: User) -> FreshClient:
+    """Another browser, signed in as ``user``."""
+    browser = FreshClient(app.test_client())
+    page = browser.get("/login")
+    data = {"email": user.email, "password": Staff.PASSWORD, "csrf_token": csrf_from(page.text)}
+    browser.post("/login", data=data)
+    return browser
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get("/admin/accounts")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -74,16 +83,7 @@ def test_role_change_through_the_page_is_applied_and_audited(app, client, staff)
     admin = staff.login("admin")
     target = staff.create("host", "hana@test.example")
     # The target signed in elsewhere: the new role applies from its next request.
-    browser = FreshClient(app.test_client())
-    page = browser.get("/login")
-    browser.post(
-        "/login",
-        data={
-            "email": target.email,
-            "password": Staff.PASSWORD,
-            "csrf_token": csrf_from(page.text),
-        },
-    )
+    browser = _signed_in_elsewhere(app, target)
     assert browser.get("/moderation/").status_code == 403
 
     response = client.post(
@@ -129,16 +129,7 @@ def test_an_unknown_role_is_refused_with_a_clear_message(client, staff):
 def test_disable_through_the_page_ends_that_accounts_session(app, client, staff):
     staff.login("admin")
     target = staff.create("support", "sam@test.example")
-    browser = FreshClient(app.test_client())
-    page = browser.get("/login")
-    browser.post(
-        "/login",
-        data={
-            "email": target.email,
-            "password": Staff.PASSWORD,
-            "csrf_token": csrf_from(page.text),
-        },
-    )
+    browser = _signed_in_elsewhere(app, target)
     assert browser.get("/moderation/").status_code == 200
 
     response = client.post(
