@@ -1,23 +1,48 @@
-"""The job that renders a published report's PDFs before anyone asks for them.
+"""Report jobs: freezing a closed phase's record, and rendering a published report's PDFs.
 
-A PDF takes seconds to render (about a minute for the largest phases); publishing queues this
-job so that the first reader of each language gets the file at once, from the cache.
+Closing from the close screen stops input at once and queues ``reports.close``, which freezes
+the record (recomputing a stale analysis first: seconds to a minute on a large phase) off the
+request path. A PDF takes seconds to render (about a minute for the largest phases); publishing
+queues ``reports.pdf`` so that the first reader of each language gets the file at once.
 """
 
 from __future__ import annotations
 
 import time
 
-from consult.consultations.models import Phase
-from consult.errors import NotFound
+from consult.accounts.models import User
+from consult.consultations.models import Phase, PhaseState
+from consult.consultations.services import set_phase_state
+from consult.errors import ConsultError, NotFound
 from consult.extensions import db
 from consult.i18n import LANGUAGES
 from consult.jobs.services import enqueue, handler
 from consult.reports import render
 from consult.reports.models import PhaseReport
-from consult.reports.services import load_document
+from consult.reports.services import CLOSE_JOB, close_phase, freeze_pending, load_document
 
 KIND = "reports.pdf"
+
+
+@handler(CLOSE_JOB)
+def freeze_closed_phase(payload: dict) -> dict:
+    """Freeze the record of a phase closed from the close screen (see ``request_close``).
+
+    A freeze the phase refuses (it has no votes) reopens it, as closing from the command line
+    does; any other failure leaves it closed, and the close screen offers to try again.
+    """
+    phase = db.session.get(Phase, int(payload["phase_id"]))
+    if phase is None:
+        raise NotFound(f"no phase with id {payload['phase_id']}")
+    if not freeze_pending(phase):  # frozen meanwhile (``consult phase close``) or reopened
+        return {"skipped": phase.state.value}
+    user = db.session.get(User, payload["user_id"]) if payload.get("user_id") else None
+    try:
+        outcome = close_phase(phase, user)
+    except ConsultError:
+        set_phase_state(phase, PhaseState.OPEN)
+        raise
+    return {"record": outcome.frozen.content_hash, "record_id": outcome.record.id}
 
 
 @handler(KIND)

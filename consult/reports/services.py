@@ -29,6 +29,8 @@ from consult.consultations.services import set_phase_state
 from consult.database import utcnow, write_transaction
 from consult.errors import Conflict, NotFound
 from consult.extensions import db
+from consult.jobs.models import Job, JobState
+from consult.jobs.services import enqueue, latest_job
 from consult.participation.models import Moderation, Statement, Vote
 from consult.reports.document import ResponseInput, body_hash, build_body, complete
 from consult.reports.figures import cached_figures
@@ -62,26 +64,53 @@ class CloseOutcome:
     notes: list[str]
 
 
-def close_phase(phase: Phase, user: User | None) -> CloseOutcome:
-    """Stop input and freeze the phase's record (recomputing a stale analysis first).
+CLOSE_JOB = "reports.close"
 
-    An open phase is closed, then frozen; if freezing fails the phase is reopened, so a phase is
-    never closed without a record. A closed phase without a record is frozen.
-    """
-    row = latest_record(phase.id)
+
+def close_job_key(phase_id: int) -> str:
+    return f"phase:{phase_id}"
+
+
+def _check_closable(phase: Phase) -> None:
+    """Refuse to close a draft or published phase, or a closed one whose record is frozen."""
     if phase.state == PhaseState.PUBLISHED:
         raise Conflict(gettext("phase %(n)d is already published", n=phase.position))
     if phase.state == PhaseState.DRAFT:
         raise Conflict(gettext("phase %(n)d has not been opened yet", n=phase.position))
-    if phase.state == PhaseState.CLOSED and row is not None:
+    if phase.state == PhaseState.CLOSED and not freeze_pending(phase):
         raise Conflict(
             gettext(
                 "phase %(n)d is already closed (record %(record)s); reopen it to take more input "
                 "and close it again",
                 n=phase.position,
-                record=row.content_hash[:12],
+                record=latest_record(phase.id).content_hash[:12],
             )
         )
+
+
+def freeze_pending(phase: Phase) -> bool:
+    """Whether a closed phase still waits for its record to be frozen.
+
+    That is a closed phase without any record, or one whose latest close job (queued, running or
+    failed) was asked for after its latest record: a phase closed again after a reopen keeps its
+    earlier record until the job freezes the new one.
+    """
+    if phase.state != PhaseState.CLOSED:
+        return False
+    row = latest_record(phase.id)
+    if row is None:
+        return True
+    job = latest_job(CLOSE_JOB, close_job_key(phase.id))
+    return job is not None and job.payload.get("after") == row.id
+
+
+def close_phase(phase: Phase, user: User | None) -> CloseOutcome:
+    """Stop input and freeze the phase's record (recomputing a stale analysis first).
+
+    An open phase is closed, then frozen; if freezing fails the phase is reopened, so a phase is
+    never closed without a record. A closed phase whose record is pending is frozen.
+    """
+    _check_closable(phase)
     reopened = phase.state == PhaseState.OPEN
     if reopened:
         set_phase_state(phase, PhaseState.CLOSED)
@@ -103,6 +132,72 @@ def close_phase(phase: Phase, user: User | None) -> CloseOutcome:
             after={"record": frozen.content_hash, "snapshot": row.analysis_snapshot_id},
         )
     return CloseOutcome(row, frozen, close_notes(phase, frozen))
+
+
+def request_close(phase: Phase, user: User | None) -> int:
+    """Close the phase now and queue the job that freezes its record; returns the job's id.
+
+    Votes and statements are refused from this call on; the freeze (which may recompute the
+    analysis, seconds to a minute on a large phase) runs in the ``reports.close`` job. Called
+    again for a closed phase whose record is still pending, it queues the freeze again, unless
+    a close job is already queued or running.
+    """
+    _check_closable(phase)
+    job = latest_job(CLOSE_JOB, close_job_key(phase.id))
+    busy = job is not None and job.state in (JobState.QUEUED, JobState.RUNNING)
+    if busy and phase.state == PhaseState.CLOSED:
+        return job.id
+    row = latest_record(phase.id)
+    set_phase_state(phase, PhaseState.CLOSED)
+    payload = {
+        "phase_id": phase.id,
+        "user_id": user.id if user is not None else None,
+        "after": row.id if row is not None else None,
+    }
+    # One attempt: a refused freeze reopens the phase, any other failure waits for the Support
+    # Unit's "try again" on the close screen.
+    return enqueue(CLOSE_JOB, close_job_key(phase.id), payload, max_attempts=1)
+
+
+@dataclass(frozen=True)
+class CloseStatus:
+    """What the close screen says about a close job: queued, running, failed or missing."""
+
+    state: str
+    job: Job | None
+    reopened: bool = False
+
+    @property
+    def error(self) -> str:
+        """The job's error, without the module path of Consult's own exceptions."""
+        error = (self.job.error if self.job else None) or ""
+        if error.startswith("consult.") and ": " in error:
+            error = error.split(": ", 1)[1]
+        return error
+
+    @property
+    def elapsed(self) -> int:
+        """Whole seconds the running job has taken so far."""
+        if self.job is None or self.job.started_at is None:
+            return 0
+        return max(int((utcnow() - self.job.started_at).total_seconds()), 0)
+
+
+def close_status(phase: Phase) -> CloseStatus | None:
+    """The freeze a closed phase waits for, or a close that failed and reopened the phase.
+
+    None when there is nothing to say: the record is frozen, or the phase was never closed.
+    """
+    job = latest_job(CLOSE_JOB, close_job_key(phase.id))
+    if freeze_pending(phase):
+        if job is None or job.state == JobState.DONE:
+            return CloseStatus("missing", None)
+        return CloseStatus(job.state.value, job)
+    if phase.state == PhaseState.OPEN and job is not None and job.state == JobState.FAILED:
+        row = latest_record(phase.id)
+        if job.payload.get("after") == (row.id if row is not None else None):
+            return CloseStatus("failed", job, reopened=True)
+    return None
 
 
 def close_notes(phase: Phase, frozen: FrozenRecord) -> list[str]:
@@ -143,8 +238,11 @@ def close_notes(phase: Phase, frozen: FrozenRecord) -> list[str]:
 
 
 def current_record(phase: Phase) -> FrozenRecord | None:
-    """The phase's latest frozen record (checked against its hash), once the phase is closed."""
-    if phase.state not in (PhaseState.CLOSED, PhaseState.PUBLISHED):
+    """The phase's latest frozen record (checked against its hash), once the phase is closed.
+
+    None while the record of the latest close is still being frozen.
+    """
+    if phase.state not in (PhaseState.CLOSED, PhaseState.PUBLISHED) or freeze_pending(phase):
         return None
     row = latest_record(phase.id)
     return load_record_cached(row) if row is not None else None

@@ -141,6 +141,7 @@ def _close_context(phase) -> dict:
         "blockers": services.publish_blockers(phase) if record else [],
         "versions": services.published_reports(phase.id),
         "notes": services.close_notes(phase, record) if record else [],
+        "close_status": services.close_status(phase),
         "is_steering": current_user.role == Role.STEERING,
         "is_support": current_user.has_role(Role.SUPPORT),
     }
@@ -156,23 +157,46 @@ def close_screen(slug: str, position: int):
 @bp.post(PHASE + "/close")
 @role_required(Role.SUPPORT)
 def close(slug: str, position: int):
+    """Close at once (no more input) and queue the freeze; the close screen follows the job."""
     phase = get_phase(slug, position)
     try:
-        outcome = services.close_phase(phase, current_user)
+        services.request_close(phase, current_user)
     except ConsultError as exc:
         flash(exc.message, "error")
-    else:
+        return redirect(url_for(".close_screen", slug=slug, position=position))
+    record = services.current_record(phase)
+    if record is not None:  # the job already ran (CONSULT_JOBS_INLINE)
         flash(
             _(
                 "Phase %(n)d is closed; its record %(record)s is frozen.",
                 n=phase.position,
-                record=outcome.frozen.content_hash[:12],
+                record=record.content_hash[:12],
             ),
             "success",
         )
-        for note in outcome.notes:
-            flash(note[:1].upper() + note[1:] + ".", "warning")
+    elif phase.state == PhaseState.CLOSED:
+        flash(_("Phase %(n)d is closed: it takes no more input.", n=phase.position), "success")
     return redirect(url_for(".close_screen", slug=slug, position=position))
+
+
+@bp.get(PHASE + "/close/state")
+@role_required(Role.SUPPORT, Role.STEERING)
+def close_state(slug: str, position: int):
+    """Polled by the close screen while the record is frozen; reloads the page once it is."""
+    phase = get_phase(slug, position)
+    status = services.close_status(phase)
+    response = Response(
+        render_template(
+            "reports/_close_state.html",
+            phase=phase,
+            consultation=phase.consultation,
+            close_status=status,
+            is_support=current_user.has_role(Role.SUPPORT),
+        )
+    )
+    if status is None:
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 @bp.post(PHASE + "/settings")

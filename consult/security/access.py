@@ -151,6 +151,7 @@ ACCESS: dict[str, Access] = {
     "responses.statement_response POST": _a(*SUPPORT_ONLY),
     "responses.withdraw": _a(*SUPPORT_ONLY),
     "reports.close_screen": _a(*READERS),
+    "reports.close_state": _a(*READERS),
     "reports.close": _a(*SUPPORT_ONLY),
     "reports.settings": _a(*SUPPORT_ONLY),
     "reports.publish": _a(*SUPPORT_ONLY),

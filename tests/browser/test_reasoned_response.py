@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -48,6 +49,8 @@ def report_server(tmp_path_factory, embedder):
                 known_theme_ids={t.id for t in themes},
             )
         first = needed[0]
+    # Jobs run in the background thread, as in `make run`: closing only queues the freeze.
+    app.config["CONSULT_JOBS_INLINE"] = False
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -106,9 +109,13 @@ def test_respond_close_sign_off_publish_and_read(browser, report_server):
     page.goto(f"{phase_url}/close")
     assert "Every theme that needs a response has a published one." in page.content()
     page.get_by_role("button", name="Close the phase and freeze its record").click()
-    page.get_by_text("is closed; its record").wait_for()  # htmx swaps the page in when done
+    # The request only stops input and queues the freeze; the close screen follows the job
+    # (queued, running) and reloads itself once the record is frozen.
+    page.get_by_text("Phase 1 is closed: it takes no more input.").wait_for()
     assert page.url == f"{phase_url}/close"
     assert page.get_by_role("button", name="Close the phase and freeze its record").count() == 0
+    page.get_by_text(re.compile(r"Frozen record [0-9a-f]{16}, closed")).wait_for(timeout=60_000)
+    assert page.locator("#close-state").count() == 0, page.inner_text("main")
 
     # A Steering Committee member signs off.
     other, steering, steering_errors = _page(browser)

@@ -124,9 +124,12 @@ def test_full_cycle_on_the_demo(app, embedder):
     screen = client.get("/c/demo/phase/1/close")
     assert "Every theme that needs a response has a published one." in screen.text
 
-    # Close: the phase stops taking input and its record is frozen.
+    # Close: the phase stops taking input and the reports.close job freezes its record (with
+    # CONSULT_JOBS_INLINE the job runs before the redirect).
     answer = client.post("/c/demo/phase/1/close", data={"csrf_token": token})
     assert answer.status_code == 302
+    job = db.session.scalar(select(Job).where(Job.kind == "reports.close"))
+    assert job is not None and job.state == JobState.DONE
     db.session.refresh(phase)
     assert phase.state == PhaseState.CLOSED
     assert db.session.scalar(select(PhaseRecord).where(PhaseRecord.phase_id == phase.id))
