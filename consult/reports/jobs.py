@@ -15,13 +15,16 @@ from consult.consultations.models import Phase, PhaseState
 from consult.consultations.services import set_phase_state
 from consult.errors import ConsultError, NotFound
 from consult.extensions import db
-from consult.i18n import LANGUAGES
-from consult.jobs.services import enqueue, handler
+from consult.jobs.services import handler
 from consult.reports import render
 from consult.reports.models import PhaseReport
-from consult.reports.services import CLOSE_JOB, close_phase, freeze_pending, load_document
-
-KIND = "reports.pdf"
+from consult.reports.services import (
+    CLOSE_JOB,
+    PDF_JOB,
+    close_phase,
+    freeze_pending,
+    load_document,
+)
 
 
 @handler(CLOSE_JOB)
@@ -45,7 +48,7 @@ def freeze_closed_phase(payload: dict) -> dict:
     return {"record": outcome.frozen.content_hash, "record_id": outcome.record.id}
 
 
-@handler(KIND)
+@handler(PDF_JOB)
 def render_pdfs(payload: dict) -> dict:
     report = db.session.get(PhaseReport, int(payload["report_id"]))
     if report is None:
@@ -57,10 +60,3 @@ def render_pdfs(payload: dict) -> dict:
         render.cached_pdf(document, lang)
         seconds[lang] = round(time.perf_counter() - started, 2)
     return {"version": report.version, "seconds": seconds}
-
-
-def enqueue_pdfs(phase: Phase, report: PhaseReport) -> int:
-    """Queue the PDFs of ``report`` in each interface language the phase's consultation uses."""
-    wanted = phase.consultation.languages or [render.DEFAULT_LANGUAGE]
-    languages = [code for code in wanted if code in LANGUAGES] or [render.DEFAULT_LANGUAGE]
-    return enqueue(KIND, f"report:{report.id}", {"report_id": report.id, "languages": languages})

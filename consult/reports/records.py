@@ -30,10 +30,11 @@ from clustering.opinion_groups import AnalysisResult
 from clustering.themes import OTHER_ID, ThemeResult
 from consult.accounts.models import User
 from consult.analysis.services import PhaseVotes, latest_snapshot, phase_votes, recompute
-from consult.consultations.models import Phase
+from consult.consultations.models import Phase, PhaseState
 from consult.database import utcnow, write_transaction
 from consult.errors import Conflict
 from consult.extensions import db
+from consult.jobs.services import latest_job
 from consult.participation.models import Moderation, Statement
 from consult.reports.models import PhaseRecord
 from consult.themes.services import latest_theme_run, load_theme_result
@@ -368,6 +369,37 @@ def _theme_order(theme_id: str) -> tuple[int, str]:
     return (int(digits), "") if theme_id[:1] == "t" and digits.isdigit() else (1 << 30, theme_id)
 
 
+CLOSE_JOB = "reports.close"
+
+
+def close_job_key(phase_id: int) -> str:
+    return f"phase:{phase_id}"
+
+
+def freeze_pending(phase: Phase) -> bool:
+    """Whether a closed phase still waits for its record to be frozen.
+
+    That is a closed phase without any record, or one whose latest close job (queued, running or
+    failed) was asked for after its latest record: a phase closed again after a reopen keeps its
+    earlier record until the job freezes the new one.
+    """
+    if phase.state != PhaseState.CLOSED:
+        return False
+    row = latest_record(phase.id)
+    if row is None:
+        return True
+    job = latest_job(CLOSE_JOB, close_job_key(phase.id))
+    return job is not None and job.payload.get("after") == row.id
+
+
+def frozen_row(phase: Phase) -> PhaseRecord | None:
+    """The record a closed or published phase stands on; None while it is open, or while the
+    record of its latest close is still being frozen."""
+    if phase.state not in (PhaseState.CLOSED, PhaseState.PUBLISHED) or freeze_pending(phase):
+        return None
+    return latest_record(phase.id)
+
+
 def phase_themes(phase: Phase) -> list[PhaseTheme]:
     """The phase's themes: frozen ones once the phase is closed, else the latest theme run's."""
     statement_ids = list(
@@ -377,8 +409,8 @@ def phase_themes(phase: Phase) -> list[PhaseTheme]:
             )
         )
     )
-    row = latest_record(phase.id)
-    if row is not None and phase.state.value in ("closed", "published"):
+    row = frozen_row(phase)
+    if row is not None:
         record = load_record_cached(row)
         accepted = [s["id"] for s in record.statements if s["moderation"] == "accepted"]
         return themes_in_phase(record.themes(), accepted)

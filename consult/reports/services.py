@@ -29,6 +29,7 @@ from consult.consultations.services import set_phase_state
 from consult.database import utcnow, write_transaction
 from consult.errors import Conflict, NotFound
 from consult.extensions import db
+from consult.i18n import LANGUAGES
 from consult.jobs.models import Job, JobState
 from consult.jobs.services import enqueue, latest_job
 from consult.participation.models import Moderation, Statement, Vote
@@ -36,10 +37,14 @@ from consult.reports.document import ResponseInput, body_hash, build_body, compl
 from consult.reports.figures import cached_figures
 from consult.reports.models import PhaseRecord, PhaseReport, SignOff
 from consult.reports.records import (
+    CLOSE_JOB,
     FrozenRecord,
     PhaseTheme,
     build_record,
     canonical_json,
+    close_job_key,
+    freeze_pending,
+    frozen_row,
     iso,
     latest_record,
     load_record_cached,
@@ -47,6 +52,7 @@ from consult.reports.records import (
     store_record,
     themes_in_phase,
 )
+from consult.reports.render import DEFAULT_LANGUAGE
 from consult.responses import services as responses
 from consult.responses.models import Response, ResponseState
 from consult.responses.outline import parse_sections
@@ -64,13 +70,6 @@ class CloseOutcome:
     notes: list[str]
 
 
-CLOSE_JOB = "reports.close"
-
-
-def close_job_key(phase_id: int) -> str:
-    return f"phase:{phase_id}"
-
-
 def _check_closable(phase: Phase) -> None:
     """Refuse to close a draft or published phase, or a closed one whose record is frozen."""
     if phase.state == PhaseState.PUBLISHED:
@@ -86,22 +85,6 @@ def _check_closable(phase: Phase) -> None:
                 record=latest_record(phase.id).content_hash[:12],
             )
         )
-
-
-def freeze_pending(phase: Phase) -> bool:
-    """Whether a closed phase still waits for its record to be frozen.
-
-    That is a closed phase without any record, or one whose latest close job (queued, running or
-    failed) was asked for after its latest record: a phase closed again after a reopen keeps its
-    earlier record until the job freezes the new one.
-    """
-    if phase.state != PhaseState.CLOSED:
-        return False
-    row = latest_record(phase.id)
-    if row is None:
-        return True
-    job = latest_job(CLOSE_JOB, close_job_key(phase.id))
-    return job is not None and job.payload.get("after") == row.id
 
 
 def close_phase(phase: Phase, user: User | None) -> CloseOutcome:
@@ -242,9 +225,7 @@ def current_record(phase: Phase) -> FrozenRecord | None:
 
     None while the record of the latest close is still being frozen.
     """
-    if phase.state not in (PhaseState.CLOSED, PhaseState.PUBLISHED) or freeze_pending(phase):
-        return None
-    row = latest_record(phase.id)
+    row = frozen_row(phase)
     return load_record_cached(row) if row is not None else None
 
 
@@ -461,7 +442,8 @@ def publish_blockers(phase: Phase) -> list[str]:
 
 
 def publish(phase: Phase, user: User | None) -> PhaseReport:
-    """Publish the report as a new version, or refuse with every missing item."""
+    """Publish the report as a new version, or refuse with every missing item; queues the
+    rendering of its PDFs."""
     blockers = publish_blockers(phase)
     if blockers:
         raise PublishRefused(
@@ -506,7 +488,19 @@ def publish(phase: Phase, user: User | None) -> PhaseReport:
             user,
             after={"version": version, "body": digest},
         )
+    enqueue_pdfs(phase, report)
     return report
+
+
+PDF_JOB = "reports.pdf"
+
+
+def enqueue_pdfs(phase: Phase, report: PhaseReport) -> int:
+    """Queue the PDFs of ``report`` in each interface language the phase's consultation uses, so
+    that no reader waits for them (``consult.reports.jobs``)."""
+    wanted = phase.consultation.languages or [DEFAULT_LANGUAGE]
+    languages = [code for code in wanted if code in LANGUAGES] or [DEFAULT_LANGUAGE]
+    return enqueue(PDF_JOB, f"report:{report.id}", {"report_id": report.id, "languages": languages})
 
 
 def published_reports(phase_id: int) -> list[PhaseReport]:

@@ -30,7 +30,6 @@ from consult.i18n import LANGUAGES, current_language
 from consult.participation.identity import current_participant
 from consult.reports import render, services
 from consult.reports.document import body_hash, split_body
-from consult.reports.jobs import enqueue_pdfs
 from consult.reports.records import phase_themes
 from consult.responses import services as responses
 from consult.responses.models import Decision
@@ -249,7 +248,6 @@ def publish(slug: str, position: int):
         for item in exc.detail or [exc.message]:
             flash(_("Not published: %(reason)s.", reason=item), "error")
         return redirect(url_for(".close_screen", slug=slug, position=position))
-    enqueue_pdfs(phase, report)
     flash(
         _(
             "Published version %(version)d of the phase %(n)d report.",

@@ -181,3 +181,32 @@ def test_a_phase_that_refuses_to_close_is_open_again_with_the_reason(app, make_p
     assert "The phase could not be closed: phase 1 has no votes" in screen
     assert "It is open again and takes input." in screen
     assert "Close the phase and freeze its record" in screen
+
+
+def test_a_phase_closed_again_after_a_reopen_stands_on_no_record_until_the_new_one(app):
+    from consult.consultations.services import set_phase_state
+    from consult.reports.records import frozen_row
+
+    _, planted, _ = planted_consultation()
+    phase = planted.phase
+    base = f"/c/{phase.consultation.slug}/phase/1"
+    client = _support(app)
+    _close(client, base)
+    first = frozen_row(phase)
+    assert first is not None
+
+    set_phase_state(phase, PhaseState.OPEN)
+    assert frozen_row(phase) is None  # an open phase stands on its live analysis and themes
+    _hold_jobs(app)
+    _close(client, base)
+    db.session.refresh(phase)
+    assert phase.state == PhaseState.CLOSED and _records(phase) == 1
+    assert frozen_row(phase) is None and reports.current_record(phase) is None
+    assert reports.publish_blockers(phase)
+
+    job = db.session.scalar(
+        select(Job).where(Job.kind == "reports.close").order_by(Job.id.desc()).limit(1)
+    )
+    assert _run_held(app, job.id) == JobState.DONE
+    second = frozen_row(phase)
+    assert second is not None and second.id != first.id

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from consult.consultations.models import PhaseState
 from consult.consultations.services import get_phase
 from consult.extensions import db
+from consult.jobs.models import Job, JobState
 from consult.reports import services as reports
 from consult.reports.records import phase_themes
 from consult.responses import services as responses
@@ -89,6 +91,10 @@ def test_publish_refuses_with_every_missing_item(app, runner, embedder):
     assert published.exit_code == 0, published.output
     assert "Published version 1" in published.output
     assert get_phase("demo", 1).state == PhaseState.PUBLISHED
+    # Publishing from the command line queues the PDFs too, one per language of the demo.
+    job = db.session.scalar(select(Job).where(Job.kind == reports.PDF_JOB))
+    assert job is not None and job.state == JobState.DONE
+    assert sorted(job.result["seconds"]) == ["en", "es", "fr"]
     # Nothing changed since: a second publish is refused.
     refused = runner.invoke(args=["phase", "publish", "demo", "1"])
     assert refused.exit_code == 1 and "already published" in refused.output
