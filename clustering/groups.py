@@ -377,8 +377,9 @@ def held_out_loglik(
 
     ``labels`` is a partition fitted on ``fitted`` alone (the other votes of the same
     participants); each test vote is scored under its participant's group's +1-smoothed outcome
-    distribution counted on ``fitted``. Neither the partition nor the distributions ever saw a
-    test vote, so splitting noise can only lower this score.
+    distribution counted on ``fitted``. Neither the refinement of the partition nor the
+    distributions saw a test vote, so splitting noise lowers this score. (The fit starts from
+    points of the map, which was projected from all votes: the starts, not the fit, saw them.)
     """
     o = test.n_outcomes
     counts = fitted.counts(labels, k)

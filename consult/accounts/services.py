@@ -134,8 +134,10 @@ def set_active(email: str, active: bool, *, actor: User | None = None) -> bool:
 
 def session_user(session_id: str) -> User | None:
     """The account of a session (Flask-Login's user loader): its user id is "ID:VERSION"
-    (``User.get_id``). None for an unknown or disabled account, or an ended session."""
+    (``User.get_id``); a bare "ID", from before session versions, is version 0. None for an
+    unknown or disabled account, or an ended session."""
     user_id, _sep, version = session_id.partition(":")
+    version = version or "0"
     if not (user_id.isdigit() and version.isdigit()):
         return None
     user = db.session.get(User, int(user_id))

@@ -201,7 +201,7 @@ class Limiter:
             for spec in specs
             for item in parse_many(app.config[spec.setting])
         ]
-        return tuple(sorted(rules, key=lambda rule: rule.item.GRANULARITY.seconds))
+        return tuple(sorted(rules, key=lambda rule: rule.item.get_expiry()))
 
     def check(self, rules: tuple[Rule, ...]):
         """Count this request under each rule; the 429 answer if one refuses it, else None."""

@@ -158,3 +158,15 @@ def test_disable_ends_sessions_and_refuses_sign_in_until_enabled(app, runner, st
     twice = runner.invoke(args=["user", "enable", user.email])
     assert twice.exit_code == 0 and "already enabled: nothing changed" in twice.output
     assert len(_audit("accounts.enable")) == 1
+
+
+def test_sessions_from_before_session_versions_stay_signed_in_until_disabled(runner, staff):
+    """A session cookie written before the upgrade holds a bare user id: it is version 0."""
+    from consult.accounts.services import session_user
+
+    user = staff.create("support")
+    assert user.session_version == 0 and session_user(str(user.id)) == user
+    assert session_user(f"{user.id}:0") == user and session_user(f"{user.id}:x") is None
+    assert runner.invoke(args=["user", "disable", user.email]).exit_code == 0
+    db.session.refresh(user)
+    assert session_user(str(user.id)) is None

@@ -86,6 +86,7 @@ def test_routing_sees_another_process_snapshot_within_its_recheck_time(make_phas
 
     phase = make_phase(6)
     _planted_votes(phase, n_per_group=10)
+    monkeypatch.setattr(routing, "RECHECK_SECONDS", 3600.0)  # however slow the recompute below
     assert phase_priorities(phase.id) is None  # no analysis yet: remembered a few seconds
     monkeypatch.setattr(routing, "forget", lambda phase_id: None)  # as if a worker computed it
     snapshot = recompute(phase).snapshot
