@@ -166,6 +166,24 @@ class CloseStatus:
         return max(int((utcnow() - self.job.started_at).total_seconds()), 0)
 
 
+def reopen_phase(phase: Phase, user: User | None) -> None:
+    """Take input again in a closed phase that is not published (a close made too early).
+
+    Its frozen record stays, and the next close freezes a new one. Refused while the record is
+    being frozen, so a running freeze never finishes on an open phase.
+    """
+    if phase.state != PhaseState.CLOSED:
+        raise Conflict(gettext("only a closed phase can be reopened"))
+    job = latest_job(CLOSE_JOB, close_job_key(phase.id))
+    if job is not None and job.state in (JobState.QUEUED, JobState.RUNNING):
+        raise Conflict(
+            gettext("its record is being frozen: wait until that is done, then reopen it")
+        )
+    set_phase_state(phase, PhaseState.OPEN)
+    with write_transaction(db.session) as session:
+        responses.record_change(session, phase.id, "phase", "reopened", user)
+
+
 def close_status(phase: Phase) -> CloseStatus | None:
     """The freeze a closed phase waits for, or a close that failed and reopened the phase.
 

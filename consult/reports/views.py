@@ -178,6 +178,26 @@ def close(slug: str, position: int):
     return redirect(url_for(".close_screen", slug=slug, position=position))
 
 
+@bp.post(PHASE + "/reopen")
+@role_required(Role.SUPPORT)
+def reopen(slug: str, position: int):
+    phase = get_phase(slug, position)
+    try:
+        services.reopen_phase(phase, current_user)
+    except ConsultError as exc:
+        flash(_("Not reopened: %(reason)s.", reason=exc.message), "error")
+    else:
+        flash(
+            _(
+                "Phase %(n)d is open again and takes input. Close it again when it is done; the "
+                "earlier record is kept.",
+                n=phase.position,
+            ),
+            "success",
+        )
+    return redirect(url_for(".close_screen", slug=slug, position=position))
+
+
 @bp.get(PHASE + "/close/state")
 @role_required(Role.SUPPORT, Role.STEERING)
 def close_state(slug: str, position: int):

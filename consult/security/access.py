@@ -153,6 +153,7 @@ ACCESS: dict[str, Access] = {
     "reports.close_screen": _a(*READERS),
     "reports.close_state": _a(*READERS),
     "reports.close": _a(*SUPPORT_ONLY),
+    "reports.reopen": _a(*SUPPORT_ONLY),
     "reports.settings": _a(*SUPPORT_ONLY),
     "reports.publish": _a(*SUPPORT_ONLY),
     "reports.sign_off": _a(STEERING, rule="Steering Committee members only (not admins)"),

@@ -210,3 +210,34 @@ def test_a_phase_closed_again_after_a_reopen_stands_on_no_record_until_the_new_o
     assert _run_held(app, job.id) == JobState.DONE
     second = frozen_row(phase)
     assert second is not None and second.id != first.id
+
+
+def test_the_support_unit_reopens_a_phase_closed_too_early_from_the_close_screen(app):
+    _, planted, _ = planted_consultation()
+    phase = planted.phase
+    base = f"/c/{phase.consultation.slug}/phase/1"
+    client = _support(app)
+    _close(client, base)
+    screen = client.get(f"{base}/close").text
+    assert "Reopen the phase…" in screen
+
+    answer = client.post(f"{base}/reopen", data={"csrf_token": csrf_from(screen)})
+    page = client.get(answer.headers["Location"]).text
+    assert "Phase 1 is open again and takes input." in page
+    db.session.refresh(phase)
+    assert phase.state == PhaseState.OPEN and _records(phase) == 1  # the record is kept
+    assert "Close the phase and freeze its record" in page and "Reopen the phase…" not in page
+    trail = client.get(f"{base}/responses/audit").text
+    assert "reopened" in trail
+
+    # Refused for an open phase, and while a freeze is queued (it would finish on an open phase).
+    again = client.post(f"{base}/reopen", data={"csrf_token": csrf_from(page)})
+    assert "Not reopened: only a closed phase can be reopened." in client.get(again.location).text
+    _hold_jobs(app)
+    _close(client, base)
+    screen = client.get(f"{base}/close").text
+    assert "Reopen the phase…" not in screen
+    refused = client.post(f"{base}/reopen", data={"csrf_token": csrf_from(screen)})
+    assert "wait until that is done" in client.get(refused.location).text
+    db.session.refresh(phase)
+    assert phase.state == PhaseState.CLOSED
