@@ -117,6 +117,12 @@ def close_phase(phase: Phase, user: User | None) -> CloseOutcome:
     return CloseOutcome(row, frozen, close_notes(phase, frozen))
 
 
+def _freezing(phase: Phase) -> Job | None:
+    """The phase's close job while it is queued or running."""
+    job = latest_job(CLOSE_JOB, close_job_key(phase.id))
+    return job if job is not None and job.state in (JobState.QUEUED, JobState.RUNNING) else None
+
+
 def request_close(phase: Phase, user: User | None) -> int:
     """Close the phase now and queue the job that freezes its record; returns the job's id.
 
@@ -126,10 +132,9 @@ def request_close(phase: Phase, user: User | None) -> int:
     a close job is already queued or running.
     """
     _check_closable(phase)
-    job = latest_job(CLOSE_JOB, close_job_key(phase.id))
-    busy = job is not None and job.state in (JobState.QUEUED, JobState.RUNNING)
-    if busy and phase.state == PhaseState.CLOSED:
-        return job.id
+    busy = _freezing(phase)
+    if busy is not None and phase.state == PhaseState.CLOSED:
+        return busy.id
     row = latest_record(phase.id)
     set_phase_state(phase, PhaseState.CLOSED)
     payload = {
@@ -174,8 +179,7 @@ def reopen_phase(phase: Phase, user: User | None) -> None:
     """
     if phase.state != PhaseState.CLOSED:
         raise Conflict(gettext("only a closed phase can be reopened"))
-    job = latest_job(CLOSE_JOB, close_job_key(phase.id))
-    if job is not None and job.state in (JobState.QUEUED, JobState.RUNNING):
+    if _freezing(phase) is not None:
         raise Conflict(
             gettext("its record is being frozen: wait until that is done, then reopen it")
         )

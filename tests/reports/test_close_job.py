@@ -184,7 +184,6 @@ def test_a_phase_that_refuses_to_close_is_open_again_with_the_reason(app, make_p
 
 
 def test_a_phase_closed_again_after_a_reopen_stands_on_no_record_until_the_new_one(app):
-    from consult.consultations.services import set_phase_state
     from consult.reports.records import frozen_row
 
     _, planted, _ = planted_consultation()
@@ -195,7 +194,7 @@ def test_a_phase_closed_again_after_a_reopen_stands_on_no_record_until_the_new_o
     first = frozen_row(phase)
     assert first is not None
 
-    set_phase_state(phase, PhaseState.OPEN)
+    reports.reopen_phase(phase, None)
     assert frozen_row(phase) is None  # an open phase stands on its live analysis and themes
     _hold_jobs(app)
     _close(client, base)
